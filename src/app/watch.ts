@@ -1,0 +1,55 @@
+/**
+ * Wires the chain side of the graph: one RPC client and one sync per configured chain, with the
+ * log sources of every bridge that lives on it. Shared by `scan` (one pass) and `start`
+ * (realtime).
+ */
+import type { Logger } from '../core/log.ts';
+import type { Config } from '../config/types.ts';
+import { createRpcClient, type RpcClient } from '../chain/rpc.ts';
+import { type ChainSync, type LogSource, type SyncProgress, createChainSync } from '../chain/sync.ts';
+import type { Store } from '../store/store.ts';
+import { bridgeSources } from '../watchers/bridge-sources.ts';
+
+export interface ChainWiring {
+  rpc: Record<string, RpcClient>;
+  syncs: Record<string, ChainSync>;
+}
+
+export interface ChainWiringOptions {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  onProgress?(progress: SyncProgress): void;
+  /** eth_getLogs range tuning (benchmarks, tests) */
+  initialRange?: number;
+  maxRange?: number;
+  maxRetries?: number;
+}
+
+export function wireChains(options: ChainWiringOptions): ChainWiring {
+  const { config, store, logger } = options;
+  const rpc: Record<string, RpcClient> = {};
+  const sourcesByChain = new Map<string, LogSource[]>();
+  for (const name of Object.keys(config.chains)) sourcesByChain.set(name, []);
+  for (const bridge of config.bridges) {
+    const { source, destination } = bridgeSources(bridge, logger);
+    sourcesByChain.get(bridge.source.chain)!.push(source);
+    sourcesByChain.get(bridge.destination.chain)!.push(destination);
+  }
+  const syncs: Record<string, ChainSync> = {};
+  for (const chain of Object.values(config.chains)) {
+    rpc[chain.name] = createRpcClient({ chain: chain.name, urls: chain.rpc, logger: logger.child({ chain: chain.name }) });
+    syncs[chain.name] = createChainSync({
+      chain,
+      rpc: rpc[chain.name]!,
+      store,
+      sources: sourcesByChain.get(chain.name)!,
+      logger,
+      onProgress: options.onProgress,
+      initialRange: options.initialRange,
+      maxRange: options.maxRange,
+      maxRetries: options.maxRetries,
+    });
+  }
+  return { rpc, syncs };
+}

@@ -1,0 +1,31 @@
+import { formatIssue } from '../core/errors.ts';
+import { checkConfigFile } from '../config/load.ts';
+import type { CommandSpec } from './args.ts';
+
+export const validateCommand: CommandSpec = {
+  name: 'validate',
+  summary: 'load and check the config, playbooks and event ABIs; print every problem',
+  usage: 'firebreak validate [--config FILE] [--json]',
+  help: ['  --json              print {ok, errors, warnings} as JSON on stdout'],
+  options: { json: { type: 'boolean' } },
+  async run({ values, configFile }) {
+    const result = checkConfigFile(configFile);
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify({ ok: result.errors.length === 0, errors: result.errors.map(formatIssue), warnings: result.warnings.map(formatIssue) })}\n`,
+      );
+    } else {
+      for (const issue of result.errors) process.stderr.write(`error: ${formatIssue(issue)}\n`);
+      for (const issue of result.warnings) process.stderr.write(`warning: ${formatIssue(issue)}\n`);
+      if (result.errors.length === 0) {
+        const config = result.config!;
+        process.stdout.write(
+          `${configFile}: ok (${Object.keys(config.chains).length} chains, ${config.bridges.length} bridges${result.warnings.length ? `, ${result.warnings.length} warnings` : ''})\n`,
+        );
+      } else {
+        process.stderr.write(`${configFile}: ${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}\n`);
+      }
+    }
+    return result.errors.length === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,137 @@
+/**
+ * Bridge transfers as read from the chains: deposits on the source, finalizations on the
+ * destination, joined by `transfer_key` (the id's value, whatever its ABI type). A transfer is
+ * pending while it has a deposit and no finalization.
+ */
+import { sql } from 'kysely';
+import type { Db } from './store.ts';
+
+export interface DepositRow {
+  bridge: string;
+  transferKey: string;
+  /** the id as the source event spells it (decimal for integers, hex for bytes/addresses) */
+  transferId: string;
+  blockNumber: number;
+  blockTimestamp: number;
+  txHash: string;
+  logIndex: number;
+  token: string | null;
+  amount: bigint;
+}
+
+export interface FinalizationRow {
+  bridge: string;
+  transferKey: string;
+  blockNumber: number;
+  blockTimestamp: number;
+  txHash: string;
+  logIndex: number;
+}
+
+/** Multi-row inserts stay under PostgreSQL's 65535-parameter limit. */
+const CHUNK = 2000;
+
+export async function insertDeposits(db: Db, rows: DepositRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await db
+      .insertInto('deposits')
+      .values(
+        rows.slice(i, i + CHUNK).map((row) => ({
+          bridge: row.bridge,
+          transfer_key: row.transferKey,
+          transfer_id: row.transferId,
+          block_number: row.blockNumber,
+          block_timestamp: row.blockTimestamp,
+          tx_hash: row.txHash,
+          log_index: row.logIndex,
+          token: row.token,
+          amount: row.amount.toString(),
+        })),
+      )
+      // an id seen twice keeps its first deposit (a replayed id is not a second transfer)
+      .onConflict((oc) => oc.columns(['bridge', 'transfer_key']).doNothing())
+      .execute();
+  }
+}
+
+export async function insertFinalizations(db: Db, rows: FinalizationRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await db
+      .insertInto('finalizations')
+      .values(
+        rows.slice(i, i + CHUNK).map((row) => ({
+          bridge: row.bridge,
+          transfer_key: row.transferKey,
+          block_number: row.blockNumber,
+          block_timestamp: row.blockTimestamp,
+          tx_hash: row.txHash,
+          log_index: row.logIndex,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['bridge', 'transfer_key']).doNothing())
+      .execute();
+  }
+}
+
+/** Undo what a reorg took back: everything read above the fork point. */
+export async function deleteDepositsAbove(db: Db, bridge: string, above: number): Promise<number> {
+  const result = await db.deleteFrom('deposits').where('bridge', '=', bridge).where('block_number', '>', above).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function deleteFinalizationsAbove(db: Db, bridge: string, above: number): Promise<number> {
+  const result = await db
+    .deleteFrom('finalizations')
+    .where('bridge', '=', bridge)
+    .where('block_number', '>', above)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function deleteBridgeSide(db: Db, bridge: string, side: 'source' | 'destination'): Promise<void> {
+  await db.deleteFrom(side === 'source' ? 'deposits' : 'finalizations').where('bridge', '=', bridge).execute();
+}
+
+/** Deposits without a finalization, oldest first. */
+export async function pendingTransfers(db: Db, bridge: string): Promise<DepositRow[]> {
+  const rows = await db
+    .selectFrom('deposits as d')
+    .selectAll('d')
+    .where('d.bridge', '=', bridge)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('finalizations as f')
+            .select(sql`1`.as('one'))
+            .whereRef('f.bridge', '=', 'd.bridge')
+            .whereRef('f.transfer_key', '=', 'd.transfer_key'),
+        ),
+      ),
+    )
+    .orderBy('d.block_number')
+    .orderBy('d.log_index')
+    .execute();
+  return rows.map((row) => ({
+    bridge: row.bridge,
+    transferKey: row.transfer_key,
+    transferId: row.transfer_id,
+    blockNumber: Number(row.block_number),
+    blockTimestamp: Number(row.block_timestamp),
+    txHash: row.tx_hash,
+    logIndex: row.log_index,
+    token: row.token,
+    amount: BigInt(row.amount),
+  }));
+}
+
+export async function countTransfers(db: Db, bridge: string): Promise<{ deposits: number; finalizations: number }> {
+  const [d, f] = await Promise.all([
+    db.selectFrom('deposits').select((eb) => eb.fn.countAll<string>().as('n')).where('bridge', '=', bridge).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('finalizations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('bridge', '=', bridge)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { deposits: Number(d.n), finalizations: Number(f.n) };
+}

@@ -1,0 +1,132 @@
+/**
+ * A bridge's two sides as log sources for chain sync: the source event becomes deposits, the
+ * destination event finalizations. Event shapes come from the config; ids of any ABI type are
+ * compared as values (a bytes32 on one side matches a uint256 of the same value on the other).
+ */
+import { type AbiEvent, type AbiParameter, decodeEventLog, type Hex } from 'viem';
+import type { Logger } from '../core/log.ts';
+import type { BridgeConfig, EventSourceConfig } from '../config/types.ts';
+import type { RawLog } from '../chain/blocks.ts';
+import type { LogSource } from '../chain/sync.ts';
+import {
+  type DepositRow,
+  type FinalizationRow,
+  deleteBridgeSide,
+  deleteDepositsAbove,
+  deleteFinalizationsAbove,
+  insertDeposits,
+  insertFinalizations,
+} from '../store/transfers.ts';
+
+/** The value of an id as a key that is the same whatever ABI type carried it. */
+export function transferKey(value: unknown, type: string): string {
+  if (typeof value === 'bigint') return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
+  if (typeof value === 'boolean') return value ? '0x1' : '0x0';
+  if (typeof value === 'number') return `0x${value.toString(16)}`;
+  if (typeof value === 'string') {
+    if (/^(bytes\d+|address)$/.test(type)) return `0x${BigInt(value).toString(16)}`;
+    if (type === 'string') return `string:${value}`;
+    return value.toLowerCase();
+  }
+  return String(value);
+}
+
+/** The id as people read it in the source event: decimal integers, hex bytes and addresses. */
+export function displayId(value: unknown): string {
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return /^0x[0-9a-fA-F]*$/.test(value) ? value.toLowerCase() : value;
+  return String(value);
+}
+
+function paramType(event: AbiEvent, name: string): string {
+  return (event.inputs.find((input: AbiParameter) => input.name === name)?.type ?? 'bytes32') as string;
+}
+
+interface Decoded {
+  args: Record<string, unknown>;
+  log: RawLog;
+}
+
+function decodeAll(side: EventSourceConfig, logs: RawLog[], logger: Logger): Decoded[] {
+  const out: Decoded[] = [];
+  for (const log of logs) {
+    try {
+      const { args } = decodeEventLog({
+        abi: [side.abiEvent],
+        data: log.data as Hex,
+        topics: log.topics as [Hex, ...Hex[]],
+        strict: true,
+      });
+      out.push({ args: args as unknown as Record<string, unknown>, log });
+    } catch (error) {
+      // same topic0 but another layout (indexed-ness differs): not our event; say so once per log
+      logger.warn(
+        { tx: log.transactionHash, logIndex: log.logIndex, reason: (error as Error).message.split('\n')[0] },
+        'log does not decode as the configured event: skipped',
+      );
+    }
+  }
+  return out;
+}
+
+function fingerprint(side: EventSourceConfig): string {
+  return `${side.address}|${side.selector}|${side.abiEvent.inputs.map((i) => `${i.type}${i.indexed ? ' indexed' : ''}`).join(',')}|${side.fields.id}|${side.fields.amount ?? ''}|${side.fields.token ?? ''}|${side.fromBlock}`;
+}
+
+export function bridgeSources(bridge: BridgeConfig, logger: Logger): { source: LogSource; destination: LogSource } {
+  const log = logger.child({ bridge: bridge.id });
+  const { source: src, destination: dst } = bridge;
+  const srcIdType = paramType(src.abiEvent, src.fields.id);
+  const dstIdType = paramType(dst.abiEvent, dst.fields.id);
+
+  const source: LogSource = {
+    key: `bridge:${bridge.id}:source`,
+    address: src.address.toLowerCase(),
+    topic0: src.selector.toLowerCase(),
+    fromBlock: Number(src.fromBlock),
+    fingerprint: fingerprint(src),
+    async ingest(trx, logs) {
+      const rows: DepositRow[] = decodeAll(src, logs, log).map(({ args, log: entry }) => {
+        const id = args[src.fields.id];
+        const amount = src.fields.amount ? args[src.fields.amount] : 0n;
+        const token = src.fields.token ? args[src.fields.token] : undefined;
+        return {
+          bridge: bridge.id,
+          transferKey: transferKey(id, srcIdType),
+          transferId: displayId(id),
+          blockNumber: entry.blockNumber,
+          blockTimestamp: entry.blockTimestamp ?? 0,
+          txHash: entry.transactionHash,
+          logIndex: entry.logIndex,
+          token: typeof token === 'string' ? token.toLowerCase() : null,
+          amount: typeof amount === 'bigint' ? amount : BigInt(String(amount ?? 0)),
+        };
+      });
+      await insertDeposits(trx, rows);
+    },
+    rollback: async (trx, block) => void (await deleteDepositsAbove(trx, bridge.id, block)),
+    reset: (trx) => deleteBridgeSide(trx, bridge.id, 'source'),
+  };
+
+  const destination: LogSource = {
+    key: `bridge:${bridge.id}:destination`,
+    address: dst.address.toLowerCase(),
+    topic0: dst.selector.toLowerCase(),
+    fromBlock: Number(dst.fromBlock),
+    fingerprint: fingerprint(dst),
+    async ingest(trx, logs) {
+      const rows: FinalizationRow[] = decodeAll(dst, logs, log).map(({ args, log: entry }) => ({
+        bridge: bridge.id,
+        transferKey: transferKey(args[dst.fields.id], dstIdType),
+        blockNumber: entry.blockNumber,
+        blockTimestamp: entry.blockTimestamp ?? 0,
+        txHash: entry.transactionHash,
+        logIndex: entry.logIndex,
+      }));
+      await insertFinalizations(trx, rows);
+    },
+    rollback: async (trx, block) => void (await deleteFinalizationsAbove(trx, bridge.id, block)),
+    reset: (trx) => deleteBridgeSide(trx, bridge.id, 'destination'),
+  };
+  return { source, destination };
+}

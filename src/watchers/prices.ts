@@ -1,0 +1,86 @@
+/**
+ * Token prices for valuation: fixed (`priceUsd`) or read from a Chainlink AggregatorV3 feed
+ * (`priceFeed`). A feed older than its `maxAge` (in the feed chain's time) or one that cannot be
+ * read makes its token unpriced, with a warning; it is never valued at 0.
+ */
+import { decodeFunctionResult, encodeFunctionData, type Hex, parseAbi } from 'viem';
+import type { Logger } from '../core/log.ts';
+import { formatDuration } from '../core/duration.ts';
+import { reasonOf } from '../core/errors.ts';
+import type { TokenPrice } from '../core/valuation.ts';
+import type { BridgeConfig, PriceFeedConfig, TokenConfig } from '../config/types.ts';
+import type { RpcClient } from '../chain/rpc.ts';
+
+const AGGREGATOR_V3 = parseAbi([
+  'function decimals() view returns (uint8)',
+  'function latestRoundData() view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)',
+]);
+
+export interface PriceDeps {
+  rpcFor(chain: string): RpcClient;
+  /** the chain's latest head timestamp (seconds): staleness is judged in chain time */
+  chainTime(chain: string): number | undefined;
+  logger: Logger;
+}
+
+export interface FeedReading {
+  price: number;
+  updatedAt: number;
+}
+
+export async function readPriceFeed(rpc: RpcClient, feed: PriceFeedConfig): Promise<FeedReading> {
+  const call = async (functionName: 'decimals' | 'latestRoundData') => {
+    const data = encodeFunctionData({ abi: AGGREGATOR_V3, functionName });
+    const result = await rpc.request<Hex>('eth_call', [{ to: feed.address, data }, 'latest']);
+    return decodeFunctionResult({ abi: AGGREGATOR_V3, functionName, data: result });
+  };
+  const [decimals, round] = await Promise.all([call('decimals'), call('latestRoundData')]);
+  const [, answer, , updatedAt] = round as readonly [bigint, bigint, bigint, bigint, bigint];
+  return { price: Number(answer) / 10 ** Number(decimals), updatedAt: Number(updatedAt) };
+}
+
+/** Prices for one evaluation pass; each feed is read once per pass. */
+export function createPriceBook(deps: PriceDeps) {
+  const feeds = new Map<string, Promise<TokenPrice>>();
+
+  async function priceToken(token: TokenConfig): Promise<TokenPrice> {
+    const base = { symbol: token.symbol, decimals: token.decimals };
+    if (token.priceUsd !== undefined) return { ...base, priceUsd: token.priceUsd };
+    const feed = token.priceFeed!;
+    const cacheKey = `${feed.chain}:${feed.address}`;
+    let pending = feeds.get(cacheKey);
+    if (!pending) {
+      pending = (async (): Promise<TokenPrice> => {
+        try {
+          const reading = await readPriceFeed(deps.rpcFor(feed.chain), feed);
+          const now = deps.chainTime(feed.chain) ?? Math.floor(Date.now() / 1000);
+          const ageMs = Math.max(0, now - reading.updatedAt) * 1000;
+          if (ageMs > feed.maxAgeMs) {
+            const reason = `price feed for ${token.symbol} is stale (updated ${formatDuration(ageMs)} ago, maxAge ${formatDuration(feed.maxAgeMs)}): ${token.symbol} transfers are unpriced`;
+            deps.logger.warn({ token: token.symbol, feed: feed.address, ageMs }, 'stale price feed');
+            return { ...base, priceUsd: null, reason };
+          }
+          if (!(reading.price > 0)) return { ...base, priceUsd: null, reason: `price feed for ${token.symbol} answered ${reading.price}` };
+          return { ...base, priceUsd: reading.price };
+        } catch (error) {
+          deps.logger.warn({ token: token.symbol, feed: feed.address, reason: reasonOf(error) }, 'price feed unreadable');
+          return { ...base, priceUsd: null, reason: `price feed for ${token.symbol} could not be read: ${reasonOf(error)}` };
+        }
+      })();
+      feeds.set(cacheKey, pending);
+    }
+    return { ...(await pending), ...base };
+  }
+
+  /** Resolve every token a bridge can see, then answer synchronously. */
+  async function forBridge(bridge: BridgeConfig): Promise<(token: string | null) => TokenPrice | undefined> {
+    const entries = await Promise.all(
+      Object.entries(bridge.tokens).map(async ([address, token]) => [address, await priceToken(token)] as const),
+    );
+    const known = new Map(entries);
+    const fallback = bridge.defaultToken ? await priceToken(bridge.defaultToken) : undefined;
+    return (token) => (token !== null && known.get(token)) || fallback;
+  }
+
+  return { forBridge };
+}
