@@ -145,7 +145,9 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
       );
     });
     cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const url = `http://${config.server.host}:${config.server.port}`;
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.server.port;
+    const url = `http://${config.server.host}:${port}`;
     say(`dashboard at ${url}`);
 
     const traffic = startTraffic(bridge, logger);
@@ -155,9 +157,12 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     const detected = (async () => {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       say(`injecting "stuck-bridge": ${SEED.stuck} transfers whose finalization never comes, then 12 h pass`);
+      // routine transfers in flight would age 12 h too: let them land before time jumps
+      await traffic.pause();
       await bridge.deposit(stuck);
       await Promise.all([source.advance(SEED.stuckForSeconds), destination.advance(SEED.stuckForSeconds)]);
       await bridge.setWethPrice(2000);
+      traffic.resume();
       return waitFor<BridgeJudgement>((resolve) => {
         onJudgement = (j) => {
           if (j.stuck >= SEED.stuck && j.severity) resolve(peak ?? j);
@@ -202,13 +207,14 @@ function waitFor<T>(arm: (resolve: (value: T) => void) => void, timeoutMs: numbe
 }
 
 /** Healthy background flow: a few deposits every couple of seconds, finalized on the next round. */
-function startTraffic(bridge: DrillBridge, logger: Logger): { stop(): Promise<void> } {
+function startTraffic(bridge: DrillBridge, logger: Logger): { stop(): Promise<void>; pause(): Promise<void>; resume(): void } {
   let round = 0;
   let previous: `0x${string}`[] = [];
   let stopped = false;
+  let paused = false;
   let current: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    if (stopped) return;
+    if (stopped || paused) return;
     current = current.then(async () => {
       try {
         const batch = routineTransfers(`traffic-${round++}`, 3);
@@ -221,6 +227,15 @@ function startTraffic(bridge: DrillBridge, logger: Logger): { stop(): Promise<vo
     });
   }, 2_000);
   return {
+    async pause() {
+      paused = true;
+      await current;
+      if (previous.length) await bridge.finalize(previous);
+      previous = [];
+    },
+    resume() {
+      paused = false;
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

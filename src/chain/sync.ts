@@ -335,8 +335,9 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     // grow toward the target response size, shrink when responses get heavy
     if (logs.length > targetLogs) range = Math.max(1, Math.floor(range / 2));
     else if (logs.length < targetLogs / 4 && to - from + 1 === range) range = Math.min(maxRange, range * 2);
-    progress(points);
-    return Math.min(...[...points.values()].map((c) => c.blockNumber)) >= head.confirmed;
+    const done = Math.min(...[...points.values()].map((c) => c.blockNumber)) >= head.confirmed;
+    progress(points, done);
+    return done;
   }
 
   /** Near the head, a log's block must still be the canonical one when we commit it. */

@@ -7,14 +7,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AbiEvent, type Address, type Hex, isAddress, parseAbiItem, toEventSelector } from 'viem';
-import { parseDocument } from 'yaml';
-import { ConfigError, type ConfigIssue } from '../core/errors.ts';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue, formatIssue } from '../core/errors.ts';
 import { parseDuration } from '../core/duration.ts';
+import type { SeverityPolicy, SeverityThresholds } from '../core/severity.ts';
 import type { Severity } from '../core/types.ts';
 import { SEVERITIES } from '../core/types.ts';
 import { interpolateEnv } from './env.ts';
-import { loadPlaybooks } from './playbooks.ts';
-import { configSchema, type RawConfig, type RawThresholds, type RawToken } from './schema.ts';
+import { loadPlaybooks, thresholdsFrom } from './playbooks.ts';
+import { bridgeSchema, chainSchema, configSchema, type RawBridge, type RawConfig, type RawToken } from './schema.ts';
 import type {
   BridgeConfig,
   ChainConfig,
@@ -24,37 +26,57 @@ import type {
   StorageConfig,
   TokenConfig,
 } from './types.ts';
-import { zodIssues } from './zod-issues.ts';
+import { formatPath, zodIssues } from './zod-issues.ts';
 
 /** Playbooks shipped with Firebreak (the repository's playbooks/ folder). */
 export const BUNDLED_PLAYBOOKS = fileURLToPath(new URL('../../playbooks', import.meta.url));
 
 export interface LoadOptions {
+  /** where `${NAME}` values come from; process.env by default */
   env?: Record<string, string | undefined>;
 }
 
 export interface LoadResult {
+  /** null when there is any error */
   config: Config | null;
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
 }
 
-/** Load and check; never throws for user mistakes (the issues say what is wrong). */
+/**
+ * YAML 1.2 reads an unquoted `0xAbC…` as a hexadecimal integer, which would turn addresses (and
+ * private keys) into imprecise numbers. Here hex stays text: `address: 0xA0b8…` works unquoted.
+ */
+const YAML_OPTIONS = {
+  prettyErrors: false,
+  uniqueKeys: true,
+  customTags: (tags: Array<unknown>) =>
+    tags.filter((tag) => {
+      const t = tag as { tag?: string; format?: string };
+      return !(t.tag === 'tag:yaml.org,2002:int' && t.format === 'HEX');
+    }),
+} as const;
+
+/** Load and check a config file; never throws for user mistakes (the issues say what is wrong). */
 export function checkConfigFile(file: string, options: LoadOptions = {}): LoadResult {
   const path = resolve(file);
+  const fail = (message: string): LoadResult => ({ config: null, errors: [{ path: '', message }], warnings: [] });
   if (!existsSync(path)) {
-    return {
-      config: null,
-      errors: [{ path: '', message: `config file ${file} not found (pass --config FILE, or copy firebreak.example.yaml)` }],
-      warnings: [],
-    };
+    return fail(`config file ${file} not found (pass --config FILE, or copy firebreak.example.yaml)`);
   }
-  const doc = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: false, uniqueKeys: true });
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (error) {
+    return fail(`cannot read config file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { ...YAML_OPTIONS, lineCounter } as never);
   if (doc.errors.length > 0) {
     return {
       config: null,
       errors: doc.errors.map((error) => ({
-        path: `${file}:${(error.linePos?.[0].line ?? 0) || '?'}`,
+        path: `${file}:${lineCounter.linePos(error.pos[0]).line}`,
         message: `YAML: ${error.message.split('\n')[0]}`,
       })),
       warnings: [],
@@ -63,13 +85,24 @@ export function checkConfigFile(file: string, options: LoadOptions = {}): LoadRe
   return checkConfigObject(doc.toJS(), { ...options, file: path });
 }
 
-/** Load, throwing one ConfigError that lists every problem. */
+/** Load a config file, throwing one ConfigError whose message lists every problem, one per line. */
 export function loadConfig(file: string, options: LoadOptions = {}): { config: Config; warnings: ConfigIssue[] } {
   const result = checkConfigFile(file, options);
-  if (!result.config || result.errors.length > 0) throw new ConfigError(result.errors);
+  if (!result.config || result.errors.length > 0) throw configError(result.errors);
   return { config: result.config, warnings: result.warnings };
 }
 
+/** A ConfigError whose message is every issue, one line each (`path: message`). */
+export function configError(issues: ConfigIssue[]): ConfigError {
+  const error = new ConfigError(issues);
+  if (issues.length > 0) error.message = issues.map(formatIssue).join('\n');
+  return error;
+}
+
+/**
+ * Check a config already parsed from YAML (or built in code). `file` names the config file (its
+ * folder is where relative paths resolve); `baseDir` overrides that folder.
+ */
 export function checkConfigObject(
   input: unknown,
   options: LoadOptions & { file?: string; baseDir?: string } = {},
@@ -80,11 +113,12 @@ export function checkConfigObject(
   const errors: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
 
-  const { value, missing } = interpolateEnv(input ?? {}, env);
-  const parsed = configSchema.safeParse(value);
+  const { value, missing, interpolated } = interpolateEnv(input ?? {}, env);
+  const fromEnv = new Set(interpolated);
+  const parsed = configSchema.safeParse(value, { reportInput: true });
   const missingByPath = new Map(missing.map((m) => [m.path, m.name]));
   if (!parsed.success) {
-    for (const issue of zodIssues(parsed.error)) {
+    for (const issue of zodIssues(parsed.error, { hideValue: (path) => fromEnv.has(path) })) {
       const variable = missingByPath.get(issue.path);
       if (variable) {
         errors.push({ path: issue.path, message: `environment variable ${variable} is not set` });
@@ -95,10 +129,90 @@ export function checkConfigObject(
   for (const [path, name] of missingByPath) {
     warnings.push({ path, message: `environment variable ${name} is not set; this value is ignored`, level: 'warning' });
   }
-  if (!parsed.success) return { config: null, errors, warnings };
 
-  const config = normalize(parsed.data, { baseDir, file, errors, warnings });
-  return { config: errors.length > 0 ? null : config, errors, warnings };
+  // Schema problems do not stop the checks of meaning: whatever parsed is still checked, so that
+  // `validate` prints every problem at once.
+  const salvaged = parsed.success ? whole(parsed.data) : salvage(value, parsed.error);
+  const ctx: Context = { baseDir, file, errors, warnings, fromEnv };
+  const config = normalize(salvaged, ctx);
+  return { config: errors.length > 0 ? null : config, errors: dedupe(errors), warnings };
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = formatIssue(issue);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The parts of the config normalize() works on; bridges keep their index in the file. */
+interface Parts {
+  raw: Omit<RawConfig, 'bridges'>;
+  bridges: Array<{ index: number; raw: RawBridge }>;
+  /** every chain name in the file (also those that failed the schema); null = no chains section */
+  chainNames: Set<string> | null;
+  /** every bridge id in the file (also of bridges that failed the schema) */
+  bridgeIds: Set<string>;
+}
+
+function whole(raw: RawConfig): Parts {
+  return {
+    raw,
+    bridges: raw.bridges.map((bridge, index) => ({ index, raw: bridge })),
+    chainNames: new Set(Object.keys(raw.chains)),
+    bridgeIds: new Set(raw.bridges.map((bridge) => bridge.id)),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * After a schema failure: drop the unknown keys (already reported), then parse section by section
+ * (each chain, each bridge on its own) and keep what parses, so that its meaning can be checked.
+ */
+function salvage(value: unknown, error: z.ZodError): Parts {
+  const input = isRecord(value) ? structuredClone(value) : {};
+  for (const issue of error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    let node: unknown = input;
+    for (const key of issue.path) node = isRecord(node) || Array.isArray(node) ? (node as never)[key as never] : undefined;
+    if (isRecord(node)) for (const key of issue.keys) delete node[key];
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(configSchema.shape) as Array<[string, z.ZodType]>) {
+    if (key === 'chains' || key === 'bridges') continue;
+    const result = schema.safeParse(input[key]);
+    if (result.success) out[key] = result.data;
+    else {
+      const fallback = schema.safeParse(undefined);
+      if (fallback.success) out[key] = fallback.data;
+    }
+  }
+  const chains: Record<string, RawConfig['chains'][string]> = {};
+  let chainNames: Set<string> | null = null;
+  if (isRecord(input.chains)) {
+    chainNames = new Set(Object.keys(input.chains));
+    for (const [name, chain] of Object.entries(input.chains)) {
+      const result = chainSchema.safeParse(chain);
+      if (result.success && /^[A-Za-z0-9_-]+$/.test(name)) chains[name] = result.data;
+    }
+  }
+  out.chains = chains;
+  const bridges: Parts['bridges'] = [];
+  const bridgeIds = new Set<string>();
+  if (Array.isArray(input.bridges)) {
+    input.bridges.forEach((bridge, index) => {
+      if (isRecord(bridge) && typeof bridge.id === 'string') bridgeIds.add(bridge.id);
+      const result = bridgeSchema.safeParse(bridge);
+      if (result.success) bridges.push({ index, raw: result.data });
+    });
+  }
+  return { raw: out as Omit<RawConfig, 'bridges'>, bridges, chainNames, bridgeIds };
 }
 
 interface Context {
@@ -106,6 +220,13 @@ interface Context {
   file: string;
   errors: ConfigIssue[];
   warnings: ConfigIssue[];
+  /** paths whose value came from the environment: never echoed */
+  fromEnv: Set<string>;
+}
+
+/** The value quoted for a message, unless it came from the environment (it may be a secret). */
+function shown(ctx: Context, path: string, text: string): string {
+  return ctx.fromEnv.has(path) ? 'the value from the environment' : `"${text}"`;
 }
 
 function fail(ctx: Context, path: string, message: string): void {
@@ -114,21 +235,37 @@ function fail(ctx: Context, path: string, message: string): void {
 
 function duration(ctx: Context, path: string, text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) {
-    fail(ctx, path, `"${text}" is not a duration (use 90s, 30m, 12h or 3d)`);
+  if (ms === undefined) {
+    fail(ctx, path, `${shown(ctx, path, text)} is not a duration (use 90s, 30m, 12h or 3d)`);
+    return 0;
+  }
+  if (ms <= 0) {
+    fail(ctx, path, 'must be longer than 0');
     return 0;
   }
   return ms;
 }
 
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
+
 function address(ctx: Context, path: string, text: string): Address {
-  if (!isAddress(text, { strict: false })) {
-    fail(ctx, path, `"${text}" is not an address (0x followed by 40 hex digits)`);
-    return '0x0000000000000000000000000000000000000000';
+  if (/^(0x)?[0-9a-fA-F]{64}$/.test(text)) {
+    // 32 bytes of hex where an address belongs is most likely a private key: never echo it
+    fail(ctx, path, 'is 32 bytes of hex (a private key or a hash?), not an address (0x followed by 40 hex digits)');
+    return ZERO_ADDRESS;
   }
-  const mixed = text.slice(2) !== text.slice(2).toLowerCase() && text.slice(2) !== text.slice(2).toUpperCase();
+  if (!isAddress(text, { strict: false })) {
+    fail(ctx, path, `${shown(ctx, path, text)} is not an address (0x followed by 40 hex digits)`);
+    return ZERO_ADDRESS;
+  }
+  const digits = text.slice(2);
+  const mixed = digits !== digits.toLowerCase() && digits !== digits.toUpperCase();
   if (mixed && !isAddress(text, { strict: true })) {
-    fail(ctx, path, `"${text}" has a wrong checksum (a mistyped character?); write it checksummed or all lower-case`);
+    fail(
+      ctx,
+      path,
+      `${shown(ctx, path, text)} has a wrong checksum (a mistyped character?); write it checksummed or all lower-case`,
+    );
   }
   return text.toLowerCase() as Address;
 }
@@ -145,38 +282,43 @@ function resolvePath(ctx: Context, path: string): string {
   return isAbsolute(path) ? path : resolve(ctx.baseDir, path);
 }
 
-function normalize(raw: RawConfig, ctx: Context): Config {
+function normalize(parts: Parts, ctx: Context): Config {
+  const { raw } = parts;
   const dataDir = resolvePath(ctx, raw.dataDir);
   const chains = normalizeChains(raw, ctx);
-  const chainNames = new Set(Object.keys(chains));
+  const chainNames = parts.chainNames;
+  if (chainNames && chainNames.size === 0) fail(ctx, 'chains', 'configure at least one chain');
   const checkChain = (path: string, name: string) => {
-    if (!chainNames.has(name)) {
+    // no chains section at all is reported once, not at every reference
+    if (chainNames && !chainNames.has(name)) {
       fail(ctx, path, `"${name}" is not a configured chain (known: ${[...chainNames].join(', ') || 'none'})`);
     }
   };
 
-  const bridges = raw.bridges.map((bridge, index) => normalizeBridge(bridge, `bridges[${index}]`, ctx, checkChain));
-  const bridgeIds = new Set<string>();
-  bridges.forEach((bridge, index) => {
-    if (bridgeIds.has(bridge.id)) fail(ctx, `bridges[${index}].id`, `"${bridge.id}" is used by another bridge`);
-    bridgeIds.add(bridge.id);
+  const bridges = parts.bridges.map(({ index, raw: bridge }) =>
+    normalizeBridge(bridge, `bridges[${index}]`, ctx, checkChain),
+  );
+  const seenIds = new Set<string>();
+  parts.bridges.forEach(({ index, raw: bridge }) => {
+    if (seenIds.has(bridge.id)) fail(ctx, `bridges[${index}].id`, `"${bridge.id}" is used by another bridge`);
+    seenIds.add(bridge.id);
   });
+  const bridgeIds = parts.bridgeIds;
   const checkBridge = (path: string, id: string) => {
-    if (!bridgeIds.has(id)) fail(ctx, path, `"${id}" is not a configured bridge (known: ${[...bridgeIds].join(', ')})`);
+    if (!bridgeIds.has(id)) fail(ctx, path, `"${id}" is not a configured bridge (known: ${[...bridgeIds].join(', ') || 'none'})`);
   };
 
-  const severityOverride: Partial<Record<Severity, RawThresholds>> = {};
+  // the inline `severity:` section replaces the thresholds of the levels it names
+  const severityOverride: Partial<Record<Severity, SeverityThresholds>> = {};
   for (const level of SEVERITIES) {
     const thresholds = raw.severity?.[level];
-    if (!thresholds) continue;
-    if (thresholds.oldestStuck !== undefined) duration(ctx, `severity.${level}.oldestStuck`, thresholds.oldestStuck);
-    severityOverride[level] = thresholds;
+    if (thresholds) severityOverride[level] = thresholdsFrom(thresholds, `severity.${level}`, ctx.errors);
   }
   const playbooksDir = raw.playbooks ? resolvePath(ctx, raw.playbooks) : BUNDLED_PLAYBOOKS;
   const loaded = loadPlaybooks(playbooksDir, severityOverride);
   for (const issue of loaded.issues) ctx.errors.push(issue);
   const playbooks = loaded.playbooks;
-  const severityPolicy = playbooks
+  const severityPolicy: SeverityPolicy = playbooks
     ? Object.fromEntries(SEVERITIES.map((level) => [level, playbooks.levels[level].thresholds]))
     : {};
 
@@ -323,7 +465,7 @@ export function redactUrl(url: string): string {
   }
 }
 
-function normalizeChains(raw: RawConfig, ctx: Context): Record<string, ChainConfig> {
+function normalizeChains(raw: Parts['raw'], ctx: Context): Record<string, ChainConfig> {
   const chains: Record<string, ChainConfig> = {};
   const ids = new Map<number, string>();
   for (const [name, chain] of Object.entries(raw.chains)) {
@@ -342,12 +484,11 @@ function normalizeChains(raw: RawConfig, ctx: Context): Record<string, ChainConf
       haltedAfterMs: duration(ctx, `${path}.haltedAfter`, chain.haltedAfter),
     };
   }
-  if (Object.keys(chains).length === 0) fail(ctx, 'chains', 'configure at least one chain');
   return chains;
 }
 
 function normalizeEvent(
-  raw: RawConfig['bridges'][number]['source'],
+  raw: RawBridge['source'],
   path: string,
   role: 'source' | 'destination',
   ctx: Context,
@@ -372,25 +513,27 @@ function normalizeEvent(
     );
   }
   if (parsedOk) {
-    const names = abiEvent.inputs.map((input) => input.name).filter(Boolean);
-    const checkField = (field: 'id' | 'amount' | 'token', value: string | undefined, kinds?: RegExp) => {
+    const checkField = (field: 'id' | 'amount' | 'token', value: string | undefined) => {
       if (value === undefined) return;
+      const where = `${path}.fields.${field}`;
       const input = abiEvent.inputs.find((i) => i.name === value);
       if (!input) {
-        fail(
-          ctx,
-          `${path}.fields.${field}`,
-          `"${value}" is not a parameter of ${abiEvent.name} (it has: ${names.join(', ') || 'no named parameters'})`,
-        );
-      } else if (kinds && !kinds.test(input.type)) {
-        fail(ctx, `${path}.fields.${field}`, `"${value}" is ${input.type}; ${field} needs ${kinds.source.replace(/[\^$()]/g, '')}`);
-      } else if (input.indexed && /^(string|bytes|tuple)$|\[/.test(input.type)) {
-        fail(ctx, `${path}.fields.${field}`, `"${value}" is an indexed ${input.type}: only its hash is logged, so it cannot be read`);
+        fail(ctx, where, `"${value}" is not a parameter of ${abiEvent.name}`);
+        return;
+      }
+      if (field === 'amount' && !/^uint\d*$/.test(input.type)) {
+        fail(ctx, where, `"${value}" is ${input.type}; the amount must be an unsigned integer (uint8 … uint256)`);
+      } else if (field === 'token' && input.type !== 'address') {
+        fail(ctx, where, `"${value}" is ${input.type}; the token must be an address`);
+      } else if (field === 'id' && /^tuple|\[/.test(input.type)) {
+        fail(ctx, where, `"${value}" is ${input.type}; the id must be a single value (bytes32, uint256, address, …)`);
+      } else if (input.indexed && /^(string|bytes)$/.test(input.type)) {
+        fail(ctx, where, `"${value}" is an indexed ${input.type}: only its hash is logged, so it cannot be read`);
       }
     };
     checkField('id', raw.fields.id);
-    checkField('amount', raw.fields.amount, /^u?int\d*$/);
-    checkField('token', raw.fields.token, /^address$/);
+    checkField('amount', raw.fields.amount);
+    checkField('token', raw.fields.token);
     if (role === 'source' && raw.fields.amount === undefined) {
       fail(ctx, `${path}.fields.amount`, 'the source event needs an amount field to value transfers');
     }
@@ -428,7 +571,7 @@ function normalizeToken(raw: RawToken, path: string, ctx: Context, checkChain: (
 }
 
 function normalizeBridge(
-  raw: RawConfig['bridges'][number],
+  raw: RawBridge,
   path: string,
   ctx: Context,
   checkChain: (path: string, name: string) => void,
@@ -448,14 +591,24 @@ function normalizeBridge(
   }
   const tokens: Record<string, TokenConfig> = {};
   for (const [tokenAddress, token] of Object.entries(raw.tokens)) {
-    const tokenPath = `${path}.tokens["${tokenAddress}"]`;
+    const tokenPath = `${path}.${formatPath(['tokens', tokenAddress])}`;
     const key = address(ctx, tokenPath, tokenAddress);
+    if (tokens[key] && key !== ZERO_ADDRESS) fail(ctx, tokenPath, 'this token is listed twice (addresses are not case-sensitive)');
     tokens[key] = normalizeToken(token, tokenPath, ctx, checkChain);
   }
-  if (Object.keys(tokens).length > 0 && !source.fields.token && !raw.defaultToken) {
+  if (!source.fields.token && Object.keys(tokens).length > 0) {
     ctx.warnings.push({
       path: `${path}.tokens`,
-      message: 'the source event has no token field, so only defaultToken can value transfers',
+      message: 'the source event has no token field, so `tokens` is not used (only defaultToken values transfers)',
+      level: 'warning',
+    });
+  }
+  if (!raw.defaultToken && (!source.fields.token || Object.keys(tokens).length === 0)) {
+    ctx.warnings.push({
+      path,
+      message: source.fields.token
+        ? 'no tokens and no defaultToken: every stuck transfer is unpriced'
+        : 'no token field and no defaultToken: every stuck transfer is unpriced',
       level: 'warning',
     });
   }
@@ -486,6 +639,7 @@ function normalizeStorage(url: string | undefined, dataDir: string, ctx: Context
     if (rest === 'memory' || rest === '') return { kind: 'pglite', url: 'memory://' };
     return { kind: 'pglite', url: resolvePath(ctx, rest) };
   }
-  fail(ctx, 'storage.url', 'must be pglite://<dir> or postgres://user@host/db');
+  if (url === 'memory://') return { kind: 'pglite', url: 'memory://' };
+  fail(ctx, 'storage.url', 'must be pglite://<dir>, pglite://memory or postgres://user@host/db');
   return { kind: 'pglite', url: join(dataDir, 'db') };
 }

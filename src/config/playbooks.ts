@@ -3,7 +3,7 @@
  * timeouts, who hears what), one runbook per detection kind, and the message templates.
  * Loaded and checked here; problems are reported with the file and the path inside it.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -12,7 +12,7 @@ import { parseDuration } from '../core/duration.ts';
 import type { SeverityThresholds } from '../core/severity.ts';
 import type { Audience, Severity } from '../core/types.ts';
 import { SEVERITIES } from '../core/types.ts';
-import { thresholdsSchema } from './schema.ts';
+import { type RawThresholds, thresholdsSchema } from './schema.ts';
 import { zodIssues } from './zod-issues.ts';
 
 export type RunbookKind = 'bridge-stuck' | 'chain-halted' | 'chain-unobservable' | 'alert' | 'manual' | 'monitor-down';
@@ -96,8 +96,8 @@ function durationOrIssue(
 ): number | null {
   if (text === null) return null;
   const ms = parseDuration(text);
-  if (ms === undefined) {
-    issues.push({ path, message: `"${text}" is not a duration (use 90s, 30m, 12h, 3d)` });
+  if (ms === undefined || ms <= 0) {
+    issues.push({ path, message: `"${text}" is not a duration (use 90s, 30m, 12h or 3d)` });
     return null;
   }
   return ms;
@@ -119,14 +119,24 @@ function readYaml(file: string, label: string, issues: ConfigIssue[]): unknown {
   return doc.toJS();
 }
 
+/**
+ * Load the playbooks folder: `severity.yaml`, `runbooks/<kind>.yaml` and (optionally) `templates/`.
+ * `thresholdOverride` is the config's inline `severity:` section, already checked and converted
+ * (durations in ms): it replaces the thresholds of the levels it names; everything else about
+ * a level (cadence, audiences, paging) still comes from the playbook.
+ * Issue paths start with the playbook file (`<dir>/severity.yaml: levels.S1.ackTimeout`).
+ */
 export function loadPlaybooks(dir: string, thresholdOverride: Partial<Record<Severity, SeverityThresholds>> = {}): {
   playbooks: Playbooks | null;
   issues: ConfigIssue[];
 } {
   const issues: ConfigIssue[] = [];
-  const severityLabel = 'playbooks/severity.yaml';
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    return { playbooks: null, issues: [{ path: 'playbooks', message: `${dir} is not a folder` }] };
+  }
+  const severityLabel = join(dir, 'severity.yaml');
   const raw = readYaml(join(dir, 'severity.yaml'), severityLabel, issues);
-  const parsed = raw === undefined ? undefined : severityFileSchema.safeParse(raw);
+  const parsed = raw === undefined ? undefined : severityFileSchema.safeParse(raw, { reportInput: true });
   if (parsed && !parsed.success) issues.push(...zodIssues(parsed.error, severityLabel));
 
   const levels = {} as Record<Severity, SeverityLevel>;
@@ -136,7 +146,8 @@ export function loadPlaybooks(dir: string, thresholdOverride: Partial<Record<Sev
     for (const level of SEVERITIES) {
       const entry = parsed.data.levels[level];
       const path = `${severityLabel}: levels.${level}`;
-      const thresholds = thresholdsFrom(thresholdOverride[level] ? thresholdOverride[level] : entry.thresholds, path, issues);
+      const override = thresholdOverride[level];
+      const thresholds = override ? { ...override } : thresholdsFrom(entry.thresholds, `${path}.thresholds`, issues);
       levels[level] = {
         thresholds,
         updateEveryMs: durationOrIssue(entry.updateEvery, `${path}.updateEvery`, issues),
@@ -154,10 +165,10 @@ export function loadPlaybooks(dir: string, thresholdOverride: Partial<Record<Sev
 
   const runbooks = {} as Record<RunbookKind, Runbook>;
   for (const kind of RUNBOOK_KINDS) {
-    const label = `playbooks/runbooks/${kind}.yaml`;
-    const rawRunbook = readYaml(join(dir, 'runbooks', `${kind}.yaml`), label, issues);
+    const label = join(dir, 'runbooks', `${kind}.yaml`);
+    const rawRunbook = readYaml(label, label, issues);
     if (rawRunbook === undefined) continue;
-    const result = runbookSchema.safeParse(rawRunbook);
+    const result = runbookSchema.safeParse(rawRunbook, { reportInput: true });
     if (!result.success) {
       issues.push(...zodIssues(result.error, label));
       continue;
@@ -173,33 +184,31 @@ export function loadPlaybooks(dir: string, thresholdOverride: Partial<Record<Sev
     };
   }
 
+  // templates are optional here: a missing folder means no templates (the messaging code checks
+  // that the ones it needs exist)
   const templates: Record<string, string> = {};
   const templatesDir = join(dir, 'templates');
-  try {
-    for (const file of walk(templatesDir)) templates[relative(templatesDir, file)] = readFileSync(file, 'utf8');
-  } catch {
-    issues.push({ path: 'playbooks/templates', message: `cannot read ${templatesDir}` });
+  if (existsSync(templatesDir)) {
+    try {
+      for (const file of walk(templatesDir)) templates[relative(templatesDir, file)] = readFileSync(file, 'utf8');
+    } catch {
+      issues.push({ path: templatesDir, message: 'cannot read the templates folder' });
+    }
   }
 
   if (issues.length > 0) return { playbooks: null, issues };
   return { playbooks: { dir, levels, quietPeriodMs, postmortemDueAfterMs, runbooks, templates }, issues };
 }
 
-export function thresholdsFrom(
-  raw: z.infer<typeof thresholdsSchema> | SeverityThresholds,
-  path: string,
-  issues: ConfigIssue[],
-): SeverityThresholds {
+/** Raw thresholds (oldestStuck a duration string) → SeverityThresholds (oldestStuck in ms). */
+export function thresholdsFrom(raw: RawThresholds, path: string, issues: ConfigIssue[]): SeverityThresholds {
   const thresholds: SeverityThresholds = {};
   if (raw.lockedUsd !== undefined) thresholds.lockedUsd = raw.lockedUsd;
   if (raw.stuckTransfers !== undefined) thresholds.stuckTransfers = raw.stuckTransfers;
   if (raw.halted !== undefined) thresholds.halted = raw.halted;
   if (raw.oldestStuck !== undefined) {
-    if (typeof raw.oldestStuck === 'number') thresholds.oldestStuck = raw.oldestStuck;
-    else {
-      const ms = durationOrIssue(raw.oldestStuck, `${path}.oldestStuck`, issues);
-      if (ms !== null) thresholds.oldestStuck = ms;
-    }
+    const ms = durationOrIssue(raw.oldestStuck, `${path}.oldestStuck`, issues);
+    if (ms !== null) thresholds.oldestStuck = ms;
   }
   return thresholds;
 }

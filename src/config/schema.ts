@@ -1,14 +1,26 @@
 /**
  * The YAML config's shape (SPEC §2) as zod schemas. Every object is strict: an unknown key is
  * usually a typo, and a typo in an incident tool is found at load time, not at 3 a.m.
- * Semantic checks (durations, addresses, cross references) live in validate.ts so that each
- * problem gets one precise line.
+ * Semantic checks (durations, addresses, event signatures, cross references) live in load.ts so
+ * that each problem gets one precise line.
  */
 import { z } from 'zod';
 
 const text = z.string().min(1, 'must not be empty');
-const duration = z.string().min(1, 'must be a duration like 90s, 30m, 12h or 3d');
-const address = z.string().min(1, 'must be an address (0x followed by 40 hex digits)');
+const DURATION_HINT = 'must be a duration like 90s, 30m, 12h or 3d';
+const ADDRESS_HINT = 'must be an address (0x followed by 40 hex digits)';
+const duration = z.string({ error: DURATION_HINT }).min(1, DURATION_HINT);
+const address = z.string({ error: ADDRESS_HINT }).min(1, ADDRESS_HINT);
+/** Discord snowflakes and Telegram chat ids: strings, or numbers small enough to survive YAML. */
+const chatId = z
+  .union([
+    text,
+    z
+      .number()
+      .int()
+      .refine(Number.isSafeInteger, 'is too large for a YAML number (digits get lost): write it in quotes'),
+  ])
+  .transform(String);
 const severity = z.enum(['S0', 'S1', 'S2', 'S3']);
 const positiveInt = z.number().int().nonnegative();
 const blockNumber = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'must be a block number')]);
@@ -20,7 +32,7 @@ export const thresholdsSchema = z.strictObject({
   halted: z.boolean().optional(),
 });
 
-const chainSchema = z.strictObject({
+export const chainSchema = z.strictObject({
   chainId: z.number().int().positive(),
   rpc: z.union([text, z.array(text).min(1, 'needs at least one RPC URL')]),
   confirmations: positiveInt.default(2),
@@ -45,7 +57,7 @@ const tokenSchema = z.strictObject({
     .optional(),
 });
 
-const bridgeSchema = z.strictObject({
+export const bridgeSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+'),
   name: text.optional(),
   stuckAfter: duration,
@@ -70,10 +82,10 @@ const tierSchema = z.strictObject({
 });
 
 const audienceMap = z.strictObject({
-  ops: text.optional(),
-  dev: text.optional(),
-  comms: text.optional(),
-  community: text.optional(),
+  ops: chatId.optional(),
+  dev: chatId.optional(),
+  comms: chatId.optional(),
+  community: chatId.optional(),
 });
 
 const rollbackGovernorSchema = z.strictObject({
@@ -126,10 +138,10 @@ export const configSchema = z.strictObject({
   discord: z
     .strictObject({
       token: text.optional(),
-      applicationId: text.optional(),
+      applicationId: chatId.optional(),
       publicKey: text.optional(),
       channels: audienceMap.default({}),
-      allowedRoleIds: z.array(text).default([]),
+      allowedRoleIds: z.array(chatId).default([]),
       api: text.default('https://discord.com/api'),
     })
     .optional(),
@@ -138,7 +150,7 @@ export const configSchema = z.strictObject({
       token: text.optional(),
       chats: audienceMap.default({}),
       webhookSecret: text.optional(),
-      allowedUserIds: z.array(z.union([z.number().int(), z.string().regex(/^-?\d+$/)])).default([]),
+      allowedUserIds: z.array(chatId).default([]),
       apiRoot: text.default('https://api.telegram.org'),
     })
     .optional(),

@@ -21,6 +21,8 @@ export interface PriceDeps {
   /** the chain's latest head timestamp (seconds): staleness is judged in chain time */
   chainTime(chain: string): number | undefined;
   logger: Logger;
+  /** feeds already reported stale (kept across passes so a stale feed warns once, not every pass) */
+  staleFeeds?: Set<string>;
 }
 
 export interface FeedReading {
@@ -57,13 +59,15 @@ export function createPriceBook(deps: PriceDeps) {
           const ageMs = Math.max(0, now - reading.updatedAt) * 1000;
           if (ageMs > feed.maxAgeMs) {
             const reason = `price feed for ${token.symbol} is stale (updated ${formatDuration(ageMs)} ago, maxAge ${formatDuration(feed.maxAgeMs)}): ${token.symbol} transfers are unpriced`;
-            deps.logger.warn({ token: token.symbol, feed: feed.address, ageMs }, 'stale price feed');
+            if (!deps.staleFeeds?.has(cacheKey)) deps.logger.warn({ symbol: token.symbol, feed: feed.address, ageMs }, 'stale price feed');
+            deps.staleFeeds?.add(cacheKey);
             return { ...base, priceUsd: null, reason };
           }
           if (!(reading.price > 0)) return { ...base, priceUsd: null, reason: `price feed for ${token.symbol} answered ${reading.price}` };
+          if (deps.staleFeeds?.delete(cacheKey)) deps.logger.info({ symbol: token.symbol, feed: feed.address }, 'price feed fresh again');
           return { ...base, priceUsd: reading.price };
         } catch (error) {
-          deps.logger.warn({ token: token.symbol, feed: feed.address, reason: reasonOf(error) }, 'price feed unreadable');
+          deps.logger.warn({ symbol: token.symbol, feed: feed.address, reason: reasonOf(error) }, 'price feed unreadable');
           return { ...base, priceUsd: null, reason: `price feed for ${token.symbol} could not be read: ${reasonOf(error)}` };
         }
       })();

@@ -44,6 +44,7 @@ export function createWatchService(options: WatchServiceOptions) {
     ]),
   );
   const judgements = new Map<string, BridgeJudgement>();
+  const staleFeeds = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   let running = false;
   let judging: Promise<void> = Promise.resolve();
@@ -77,6 +78,7 @@ export function createWatchService(options: WatchServiceOptions) {
       rpcFor: (chain) => rpc[chain]!,
       chainTime: (chain) => chains.get(chain)?.head?.headTimestamp,
       logger,
+      staleFeeds,
     });
     for (const bridge of config.bridges) {
       const source = chains.get(bridge.source.chain)!;

@@ -14,6 +14,9 @@ import { SEED, finalizeAll, seedStuckBridge } from '../../src/drill/seed.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { deadUrl, startRpcProxy } from '../support/rpc-proxy.ts';
+import { createTestDatabase, postgresAvailable } from '../support/postgres.ts';
+
+const pgUp = await postgresAvailable();
 
 function judged(bridge: ScanBridge | undefined) {
   if (!bridge || !bridge.judged) throw new Error(`bridge not judged: ${JSON.stringify(bridge)}`);
@@ -259,6 +262,68 @@ describe('edges of detection', () => {
     } finally {
       await proxy.close();
       await store.close();
+    }
+  });
+
+  it('a first scan of a long history reports nothing stuck that a later block of the other chain finalizes', async () => {
+    const store = await memoryStore();
+    try {
+      const ids = Array.from({ length: 20 }, (_, i) => transferIdFor('long-history', i));
+      // deposits early, many blocks, finalizations arriving late on the destination
+      await chains.bridge.deposit(ids.map((id) => ({ id, token: DRILL_TOKENS.usdc.address, amount: 10n ** 9n })));
+      await chains.source.mine(150);
+      await chains.source.advance(6 * 3600);
+      await chains.destination.mine(200);
+      await chains.destination.advance(6 * 3600);
+      await chains.bridge.finalize(ids.slice(0, 10));
+      await chains.destination.mine(120);
+      await chains.bridge.finalize(ids.slice(10));
+      await Promise.all([chains.source.mine(2), chains.destination.mine(2)]);
+      const progress: Array<{ chain: string; doneBlock: number; targetBlock: number }> = [];
+      const result = await runScan({
+        config: configFor(chains.bridge),
+        logger: silentLogger,
+        store,
+        initialRange: 16,
+        maxRange: 32,
+        onProgress: (p) => progress.push(p),
+      });
+      const bridge = judged(result.bridges[0]);
+      expect(bridge.transfers.filter((t) => ids.includes(t.id as `0x${string}`))).toEqual([]);
+      expect(bridge.severity).toBeNull();
+      // backfill progress ends at each chain's confirmed head
+      for (const chain of ['ethereum', 'arbitrum']) {
+        const last = progress.filter((p) => p.chain === chain).at(-1)!;
+        expect(last.doneBlock).toBe(result.chains[chain]!.confirmed);
+        expect(last.targetBlock).toBe(result.chains[chain]!.confirmed);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.skipIf(!pgUp)('reads and judges the same on PostgreSQL', async () => {
+    const database = await createTestDatabase();
+    try {
+      const config = configFor(chains.bridge, {
+        stuckAfter: '1s',
+        patch: (raw) => {
+          raw.storage = { url: database.url };
+        },
+      });
+      expect(config.storage.kind).toBe('postgres');
+      const id = transferIdFor('postgres', 0);
+      await chains.bridge.deposit([{ id, token: DRILL_TOKENS.weth.address, amount: 3n * 10n ** 18n }]);
+      await chains.source.advance(60);
+      await chains.source.mine(2);
+      const result = await runScan({ config, logger: silentLogger });
+      expect(judged(result.bridges[0]).transfers.find((t) => t.id === id)).toMatchObject({ stuck: true, valueUsd: 6000 });
+      await chains.bridge.finalize([id]);
+      await chains.destination.mine(2);
+      const after = await runScan({ config, logger: silentLogger });
+      expect(judged(after.bridges[0]).transfers.find((t) => t.id === id)).toBeUndefined();
+    } finally {
+      await database.drop();
     }
   });
 
