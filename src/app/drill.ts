@@ -4,29 +4,25 @@
  * watchers/server (the same code `scan` and `start` use), then injects the scenario.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { stringify } from 'yaml';
 import { FirebreakError, formatIssue, reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { checkConfigObject } from '../config/load.ts';
+import { BUNDLED_PLAYBOOKS, checkConfigObject } from '../config/load.ts';
+import type { Incident } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
 import { startLocalChain, type LocalChain } from '../drill/chains.ts';
 import { type DrillBridge, deployDrillBridge, drillConfig } from '../drill/bridge.ts';
 import { routineTransfers, SEED, stuckTransfers } from '../drill/seed.ts';
-import { createServerApp } from '../server/app.ts';
-import { createStore, type Store } from '../store/store.ts';
-import type { BridgeJudgement } from '../watchers/bridge.ts';
-import { createWatchService, type WatchService } from '../watchers/service.ts';
-import { wireChains } from './watch.ts';
+import { type Service, startService } from './service.ts';
 
 export const SCENARIOS = ['stuck-bridge', 'rpc-outage', 'chain-halt'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What this build runs of the drill's chain of steps; the rest is reported as missing. */
-export const NOT_YET_BUILT = ['incident', 'messages', 'mirror', 'pause', 'proposal', 'postmortem', 'anchor'] as const;
+export const NOT_YET_BUILT = ['messages', 'mirror', 'pause', 'proposal', 'postmortem', 'anchor'] as const;
 
 export interface DrillOptions {
   scenario: Scenario;
@@ -57,13 +53,14 @@ export interface RunningDrill {
   token: string;
   config: Config;
   dataDir: string;
-  watch: WatchService;
+  watch: Service['watch'];
+  engine: Service['engine'];
   bridge: DrillBridge;
-  /** resolves with the peak judgement once the scenario's condition is detected */
-  detected: Promise<BridgeJudgement>;
-  /** finalize the stuck transfers (the relayer comes back) and wait until the bridge is clear */
-  recover(): Promise<BridgeJudgement>;
-  peak(): BridgeJudgement | undefined;
+  /** resolves with the incident once the scenario's condition is detected */
+  detected: Promise<Incident>;
+  /** finalize the stuck transfers (the relayer comes back) and wait until the incident resolves */
+  recover(): Promise<Incident>;
+  peak(): Incident | undefined;
   stop(): Promise<void>;
 }
 
@@ -93,62 +90,48 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     say(`deployed the drill bridge (source ${bridge.sourceAddress}, destination ${bridge.destinationAddress})`);
 
     const token = randomBytes(16).toString('hex');
+    // the drill's playbooks: the shipped ones with a game-day quiet period (seconds, not 15 min)
+    const playbooksDir = join(dataDir, 'playbooks');
+    cpSync(BUNDLED_PLAYBOOKS, playbooksDir, { recursive: true });
+    const severityFile = join(playbooksDir, 'severity.yaml');
+    writeFileSync(severityFile, readFileSync(severityFile, 'utf8').replace(/^quietPeriod: .*$/m, 'quietPeriod: 15s'));
     const raw = drillConfig({
       bridge,
       storage: `pglite://${join(dataDir, 'db')}`,
       dataDir,
       confirmations: 2,
       wethFeed: true,
-      extra: { server: { host: options.host ?? '127.0.0.1', port: options.port, apiTokens: [{ name: 'drill', token }] } },
+      extra: {
+        playbooks: playbooksDir,
+        server: { host: options.host ?? '127.0.0.1', port: options.port, apiTokens: [{ name: 'drill', token }] },
+        oncall: { tiers: [{ name: 'primary', discord: '<@111>', telegram: '@alice', ackTimeout: '2m' }, { name: 'secondary', discord: '<@222>' }] },
+      },
     });
     writeFileSync(join(dataDir, 'firebreak.yaml'), stringify({ ...raw, server: { ...(raw.server as object), apiTokens: [{ name: 'drill', token: '${FIREBREAK_DRILL_TOKEN}' }] } }));
     const checked = checkConfigObject(raw, { baseDir: dataDir });
     if (!checked.config) throw new FirebreakError(`drill config invalid: ${checked.errors.map(formatIssue).join('; ')}`);
     const config = checked.config;
 
-    const store: Store = await createStore(config.storage, logger);
-    cleanup.push(() => store.close());
-    const { rpc, syncs } = wireChains({ config, store, logger });
-    let peak: BridgeJudgement | undefined;
-    let onJudgement: ((j: BridgeJudgement) => void) | undefined;
-    const watch = createWatchService({
+    const service = await startService({
       config,
-      store,
-      rpc,
-      syncs,
       logger,
-      onJudgement(judgement) {
-        if (!peak || judgement.stuck > peak.stuck || judgement.lockedUsd > peak.lockedUsd) peak = judgement;
-        onJudgement?.(judgement);
-      },
-    });
-    watch.start();
-    cleanup.push(() => watch.stop());
-
-    const app = createServerApp({
-      config,
-      watch,
+      dashboardToken: token,
       title: 'Firebreak drill: stuck-bridge',
-      notes: [`Not in this build yet: ${NOT_YET_BUILT.join(', ')} (the dashboard shows detection only).`],
+      notes: [`Not in this build yet: ${NOT_YET_BUILT.join(', ')}.`],
+      tickMs: 1_000,
     });
-    const server: ServerType = await new Promise((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
-      s.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          new FirebreakError(
-            error.code === 'EADDRINUSE'
-              ? `port ${config.server.port} is in use: pass --port N`
-              : `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`,
-            { cause: error },
-          ),
-        ),
-      );
-    });
-    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.server.port;
-    const url = `http://${config.server.host}:${port}`;
+    cleanup.push(() => service.stop());
+    const { engine, watch } = service;
+    const url = service.url!;
     say(`dashboard at ${url}`);
+
+    let peak: Incident | undefined;
+    let onChange: ((incident: Incident) => void) | undefined;
+    engine.onChange(({ incident }) => {
+      if (incident.key !== 'bridge:drill:stuck') return;
+      if (!peak || incident.peakImpact.stuckTransfers >= peak.peakImpact.stuckTransfers) peak = incident;
+      onChange?.(incident);
+    });
 
     const traffic = startTraffic(bridge, logger);
     cleanup.push(() => traffic.stop());
@@ -163,9 +146,9 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
       await Promise.all([source.advance(SEED.stuckForSeconds), destination.advance(SEED.stuckForSeconds)]);
       await bridge.setWethPrice(2000);
       traffic.resume();
-      return waitFor<BridgeJudgement>((resolve) => {
-        onJudgement = (j) => {
-          if (j.stuck >= SEED.stuck && j.severity) resolve(peak ?? j);
+      return waitFor<Incident>((resolve) => {
+        onChange = (incident) => {
+          if (incident.impact.stuckTransfers >= SEED.stuck) resolve(incident);
         };
       }, 120_000, 'detection');
     })();
@@ -176,17 +159,18 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
       config,
       dataDir,
       watch,
+      engine,
       bridge,
       detected,
       peak: () => peak,
       async recover() {
         say('the relayer is back: finalizing the stuck transfers');
         await bridge.finalize(stuck.map((t) => t.id));
-        return waitFor<BridgeJudgement>((resolve) => {
-          onJudgement = (j) => {
-            if (j.stuck === 0) resolve(j);
+        return waitFor<Incident>((resolve) => {
+          onChange = (incident) => {
+            if (incident.status === 'resolved') resolve(incident);
           };
-        }, 120_000, 'recovery');
+        }, 180_000, 'resolution');
       },
       stop,
     };

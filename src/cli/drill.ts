@@ -32,20 +32,21 @@ export const drillCommand: CommandSpec = {
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-    const peak = await drill.detected;
-    say(`detected: ${peak.stuck} stuck, ${formatUsd(peak.lockedUsd)} locked, severity ${peak.severity}`);
+    const detected = await drill.detected;
+    say(`detected: ${detected.id} ${detected.severity}, ${detected.impact.stuckTransfers} stuck, ${formatUsd(detected.impact.lockedUsd)} locked`);
     if (!values.once) {
       say(`open ${drill.url} — Ctrl-C stops everything`);
       await new Promise(() => {});
     }
-    const clear = await drill.recover();
-    say(`recovered: ${clear.stuck} stuck, severity ${clear.severity ?? 'none'}`);
+    const resolved = await drill.recover();
+    say(`resolved: ${resolved.id} after the quiet period`);
+    const peak = drill.peak() ?? resolved;
     await drill.stop();
     const summary: DrillSummary & { failedStep: string } = {
-      incident: null,
-      severity: peak.severity,
-      stuck: peak.stuck,
-      lockedUsd: peak.lockedUsd,
+      incident: resolved.id,
+      severity: peak.peakSeverity,
+      stuck: peak.peakImpact.stuckTransfers,
+      lockedUsd: peak.peakImpact.lockedUsd,
       messages: 0,
       mirrorCid: null,
       paused: false,
@@ -56,7 +57,7 @@ export const drillCommand: CommandSpec = {
       failedStep: NOT_YET_BUILT[0],
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
-    process.stderr.write(`firebreak drill: detection and recovery ran; step "${NOT_YET_BUILT[0]}" onwards is not in this build yet\n`);
+    process.stderr.write(`firebreak drill: detection, incident and resolution ran; step "${NOT_YET_BUILT[0]}" onwards is not in this build yet\n`);
     return 3;
   },
 };

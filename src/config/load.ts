@@ -224,9 +224,14 @@ interface Context {
   fromEnv: Set<string>;
 }
 
-/** The value quoted for a message, unless it came from the environment (it may be a secret). */
+/**
+ * The value quoted for a message, unless it came from the environment or looks like a private key
+ * (32 bytes of hex): those may be secrets, and messages end up in terminals, CI logs and chats.
+ */
 function shown(ctx: Context, path: string, text: string): string {
-  return ctx.fromEnv.has(path) ? 'the value from the environment' : `"${text}"`;
+  if (ctx.fromEnv.has(path)) return 'the value from the environment';
+  if (/(0x)?[0-9a-fA-F]{64}/.test(text)) return 'the value (hidden: it looks like a private key)';
+  return `"${text}"`;
 }
 
 function fail(ctx: Context, path: string, message: string): void {
@@ -291,7 +296,7 @@ function normalize(parts: Parts, ctx: Context): Config {
   const checkChain = (path: string, name: string) => {
     // no chains section at all is reported once, not at every reference
     if (chainNames && !chainNames.has(name)) {
-      fail(ctx, path, `"${name}" is not a configured chain (known: ${[...chainNames].join(', ') || 'none'})`);
+      fail(ctx, path, `${shown(ctx, path, name)} is not a configured chain (known: ${[...chainNames].join(', ') || 'none'})`);
     }
   };
 
@@ -300,12 +305,12 @@ function normalize(parts: Parts, ctx: Context): Config {
   );
   const seenIds = new Set<string>();
   parts.bridges.forEach(({ index, raw: bridge }) => {
-    if (seenIds.has(bridge.id)) fail(ctx, `bridges[${index}].id`, `"${bridge.id}" is used by another bridge`);
+    if (seenIds.has(bridge.id)) fail(ctx, `bridges[${index}].id`, `${shown(ctx, `bridges[${index}].id`, bridge.id)} is used by another bridge`);
     seenIds.add(bridge.id);
   });
   const bridgeIds = parts.bridgeIds;
   const checkBridge = (path: string, id: string) => {
-    if (!bridgeIds.has(id)) fail(ctx, path, `"${id}" is not a configured bridge (known: ${[...bridgeIds].join(', ') || 'none'})`);
+    if (!bridgeIds.has(id)) fail(ctx, path, `${shown(ctx, path, id)} is not a configured bridge (known: ${[...bridgeIds].join(', ') || 'none'})`);
   };
 
   // the inline `severity:` section replaces the thresholds of the levels it names
@@ -326,8 +331,8 @@ function normalize(parts: Parts, ctx: Context): Config {
     const path = `maintenance[${index}]`;
     const start = new Date(window.start);
     const end = new Date(window.end);
-    if (Number.isNaN(start.getTime())) fail(ctx, `${path}.start`, `"${window.start}" is not an ISO time`);
-    if (Number.isNaN(end.getTime())) fail(ctx, `${path}.end`, `"${window.end}" is not an ISO time`);
+    if (Number.isNaN(start.getTime())) fail(ctx, `${path}.start`, `${shown(ctx, `${path}.start`, window.start)} is not an ISO time`);
+    if (Number.isNaN(end.getTime())) fail(ctx, `${path}.end`, `${shown(ctx, `${path}.end`, window.end)} is not an ISO time`);
     if (start.getTime() >= end.getTime()) fail(ctx, `${path}.end`, 'must be after start');
     (window.bridges ?? []).forEach((id, i) => checkBridge(`${path}.bridges[${i}]`, id));
     return { start, end, bridges: window.bridges ?? [], note: window.note ?? '' };
@@ -340,7 +345,7 @@ function normalize(parts: Parts, ctx: Context): Config {
   );
   const tokenNames = new Set<string>();
   apiTokens.forEach((token, index) => {
-    if (tokenNames.has(token.name)) fail(ctx, `server.apiTokens[${index}].name`, `"${token.name}" is used twice`);
+    if (tokenNames.has(token.name)) fail(ctx, `server.apiTokens[${index}].name`, `${shown(ctx, `server.apiTokens[${index}].name`, token.name)} is used twice`);
     tokenNames.add(token.name);
     if (token.token.length < 16) fail(ctx, `server.apiTokens[${index}]`, 'a token must be at least 16 characters');
   });
@@ -354,7 +359,7 @@ function normalize(parts: Parts, ctx: Context): Config {
   }));
   tiers.forEach((tier, index) => {
     if (tier.discord && !/^<@[&!]?\d+>$/.test(tier.discord)) {
-      fail(ctx, `oncall.tiers[${index}].discord`, `"${tier.discord}" must be a Discord mention like <@123> or <@&456>`);
+      fail(ctx, `oncall.tiers[${index}].discord`, `${shown(ctx, `oncall.tiers[${index}].discord`, tier.discord)} must be a Discord mention like <@123> or <@&456>`);
     }
   });
   (raw.oncall?.webhooks ?? []).forEach((hook, index) => checkUrl(ctx, `oncall.webhooks[${index}].url`, hook.url));
@@ -391,7 +396,7 @@ function normalize(parts: Parts, ctx: Context): Config {
       checkBridge(`${path}.autoPause[${i}].bridge`, entry.bridge);
       const bridge = bridges.find((b) => b.id === entry.bridge);
       if (bridge && !bridge.pausable) {
-        fail(ctx, `${path}.autoPause[${i}].bridge`, `bridge "${entry.bridge}" has no \`pausable\` contract to pause`);
+        fail(ctx, `${path}.autoPause[${i}].bridge`, `bridge ${shown(ctx, `${path}.autoPause[${i}].bridge`, entry.bridge)} has no \`pausable\` contract to pause`);
       }
     });
     const signer = privateKey(ctx, `${path}.signer`, governor.signer);
@@ -447,11 +452,16 @@ function normalize(parts: Parts, ctx: Context): Config {
 }
 
 function checkUrl(ctx: Context, path: string, url: string): void {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol)) throw new Error('scheme');
+    parsed = new URL(url);
   } catch {
-    fail(ctx, path, `"${redactUrl(url)}" is not an http(s) URL`);
+    // not echoed: a misplaced value may be a key or a token
+    fail(ctx, path, 'is not a URL (expected http(s)://…)');
+    return;
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol)) {
+    fail(ctx, path, `${shown(ctx, path, redactUrl(url))} is not an http(s) URL`);
   }
 }
 
@@ -461,7 +471,7 @@ export function redactUrl(url: string): string {
     const parsed = new URL(url);
     return `${parsed.protocol}//${parsed.host}/…`;
   } catch {
-    return url.length > 24 ? `${url.slice(0, 12)}…` : url;
+    return 'an invalid URL';
   }
 }
 
@@ -471,7 +481,7 @@ function normalizeChains(raw: Parts['raw'], ctx: Context): Record<string, ChainC
   for (const [name, chain] of Object.entries(raw.chains)) {
     const path = `chains.${name}`;
     const rpc = Array.isArray(chain.rpc) ? chain.rpc : [chain.rpc];
-    rpc.forEach((url, index) => checkUrl(ctx, `${path}.rpc[${index}]`, url));
+    rpc.forEach((url, index) => checkUrl(ctx, Array.isArray(chain.rpc) ? `${path}.rpc[${index}]` : `${path}.rpc`, url));
     const other = ids.get(chain.chainId);
     if (other) fail(ctx, `${path}.chainId`, `${chain.chainId} is also the chainId of "${other}"`);
     ids.set(chain.chainId, name);
@@ -509,7 +519,7 @@ function normalizeEvent(
     fail(
       ctx,
       `${path}.event`,
-      `"${raw.event}" is not an event signature (e.g. "event Deposit(bytes32 indexed id, address token, uint256 amount)")`,
+      `${shown(ctx, `${path}.event`, raw.event)} is not an event signature (e.g. "event Deposit(bytes32 indexed id, address token, uint256 amount)")`,
     );
   }
   if (parsedOk) {
@@ -518,17 +528,17 @@ function normalizeEvent(
       const where = `${path}.fields.${field}`;
       const input = abiEvent.inputs.find((i) => i.name === value);
       if (!input) {
-        fail(ctx, where, `"${value}" is not a parameter of ${abiEvent.name}`);
+        fail(ctx, where, `${shown(ctx, where, value)} is not a parameter of ${abiEvent.name}`);
         return;
       }
       if (field === 'amount' && !/^uint\d*$/.test(input.type)) {
-        fail(ctx, where, `"${value}" is ${input.type}; the amount must be an unsigned integer (uint8 … uint256)`);
+        fail(ctx, where, `${shown(ctx, where, value)} is ${input.type}; the amount must be an unsigned integer (uint8 … uint256)`);
       } else if (field === 'token' && input.type !== 'address') {
-        fail(ctx, where, `"${value}" is ${input.type}; the token must be an address`);
+        fail(ctx, where, `${shown(ctx, where, value)} is ${input.type}; the token must be an address`);
       } else if (field === 'id' && /^tuple|\[/.test(input.type)) {
-        fail(ctx, where, `"${value}" is ${input.type}; the id must be a single value (bytes32, uint256, address, …)`);
+        fail(ctx, where, `${shown(ctx, where, value)} is ${input.type}; the id must be a single value (bytes32, uint256, address, …)`);
       } else if (input.indexed && /^(string|bytes)$/.test(input.type)) {
-        fail(ctx, where, `"${value}" is an indexed ${input.type}: only its hash is logged, so it cannot be read`);
+        fail(ctx, where, `${shown(ctx, where, value)} is an indexed ${input.type}: only its hash is logged, so it cannot be read`);
       }
     };
     checkField('id', raw.fields.id);

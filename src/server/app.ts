@@ -1,26 +1,46 @@
 /**
- * The HTTP surface (hono). Public: /healthz and the dashboard; everything under /api needs a
- * bearer token (read for GET, write otherwise).
+ * The HTTP surface (hono). Public: /healthz, /status and the mirror routes, the dashboard, and the
+ * two webhooks (which carry their own signatures). Everything else under /api and /metrics needs
+ * a bearer token: read for GET, write for the rest (SPEC §5).
  */
 import { Hono } from 'hono';
+import type { Logger } from '../core/log.ts';
+import type { Incident } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
+import type { IncidentEngine } from '../incidents/engine.ts';
 import type { WatchService } from '../watchers/service.ts';
 import { type AuthEnv, requireToken } from './auth.ts';
 import { renderDashboard } from './dashboard.ts';
+import { errorResponse } from './errors.ts';
+import { alertRoutes, incidentRoutes } from './incident-routes.ts';
+import { renderMetrics } from './metrics.ts';
 
 export interface ServerDeps {
   config: Config;
   watch: WatchService;
+  engine: IncidentEngine;
+  logger: Logger;
+  /** leader or follower (scale-out); a single instance is the leader */
+  role?: () => 'leader' | 'follower';
   title?: string;
-  /** shown on the dashboard (what this build does not do yet, drill hints) */
+  /** shown on the dashboard (drill hints, what this build does not do yet) */
   notes?: string[];
+  /** the drill's write token: the dashboard at / gets action buttons. Without it, / is the public status page. */
+  dashboardToken?: string;
+  /** messages for the dashboard (outbox rows rendered) */
+  messages?(): Promise<Array<{ incidentId: string | null; channel: string; kind: string; status: string; text: string }>>;
+  /** extra public routes mounted at / (status page, mirror, webhooks) */
+  publicRoutes?: Hono[];
+  /** render the postmortem Markdown of an incident */
+  postmortem?(incident: Incident): Promise<string>;
   now?: () => number;
 }
 
 export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
-  const { config, watch } = deps;
+  const { config, watch, engine, logger } = deps;
   const now = deps.now ?? Date.now;
   const app = new Hono<AuthEnv>();
+  app.onError((error, c) => errorResponse(error, c, logger));
 
   app.get('/healthz', (c) => {
     const chains: Record<string, { head: number | null; headTimestamp: number | null; lagSeconds: number | null; rpc: number }> = {};
@@ -34,25 +54,41 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
       };
     }
     const ok = watch.chains().every((chain) => !chain.unobservableSince);
-    return c.json({ ok, role: 'leader', chains }, ok ? 200 : 503);
+    return c.json({ ok, role: deps.role?.() ?? 'leader', chains }, ok ? 200 : 503);
   });
 
-  app.get('/', (c) =>
-    c.html(
+  app.get('/', async (c) => {
+    // timelines are not public: outside the drill, / is the public status page
+    if (!deps.dashboardToken) return c.redirect('/status');
+    return c.html(
       renderDashboard({
         title: deps.title ?? 'Firebreak',
         chains: watch.chains(),
         bridges: config.bridges.map((b) => ({ id: b.id, name: b.name, judgement: watch.judgements().find((j) => j.id === b.id) })),
+        incidents: await engine.list({ status: 'all', limit: 20 }),
+        messages: deps.messages ? await deps.messages() : [],
+        actionToken: deps.dashboardToken,
         notes: deps.notes ?? [],
         nowMs: now(),
       }),
+    );
+  });
+
+  for (const routes of deps.publicRoutes ?? []) app.route('/', routes);
+  app.route('/api', alertRoutes({ config, engine }));
+
+  app.use('/metrics', requireToken(config.server.apiTokens));
+  app.get('/metrics', async (c) =>
+    c.body(
+      renderMetrics({ chains: watch.chains(), judgements: watch.judgements(), incidents: await engine.list({ status: 'all', limit: 500 }), nowMs: now() }),
+      200,
+      { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
     ),
   );
-
   app.use('/api/*', requireToken(config.server.apiTokens));
   app.get('/api/bridges', (c) => c.json(watch.judgements()));
+  app.route('/api', incidentRoutes({ config, engine, postmortem: deps.postmortem }));
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((error, c) => c.json({ error: 'internal', message: error.message.split('\n')[0] }, 500));
   return app;
 }

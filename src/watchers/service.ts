@@ -32,6 +32,8 @@ export interface WatchServiceOptions {
   now?: () => number;
   /** called with every fresh judgement of a bridge */
   onJudgement?(judgement: BridgeJudgement): void | Promise<void>;
+  /** called after every pass of a chain (liveness: halted / unobservable) */
+  onChainPass?(view: ChainView): void | Promise<void>;
 }
 
 export function createWatchService(options: WatchServiceOptions) {
@@ -71,6 +73,11 @@ export function createWatchService(options: WatchServiceOptions) {
     }
     view.rpc = rpc[name]!.current();
     view.halted = view.head !== undefined && !view.unobservableSince && isHalted(view.head.headTimestamp, config.chains[name]!.haltedAfterMs, now());
+    try {
+      await options.onChainPass?.({ ...view });
+    } catch (error) {
+      logger.error({ chain: name, reason: reasonOf(error) }, 'chain liveness handling failed');
+    }
   }
 
   async function judgeAll(): Promise<void> {
@@ -94,7 +101,11 @@ export function createWatchService(options: WatchServiceOptions) {
           priceOf: await prices.forBridge(bridge),
         });
         judgements.set(bridge.id, judgement);
-        await options.onJudgement?.(judgement);
+        try {
+          await options.onJudgement?.(judgement);
+        } catch (error) {
+          logger.error({ bridge: bridge.id, reason: reasonOf(error) }, 'handling a judgement failed');
+        }
       } catch (error) {
         logger.error({ bridge: bridge.id, reason: reasonOf(error) }, 'bridge judgement failed');
       }

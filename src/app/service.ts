@@ -1,0 +1,152 @@
+/**
+ * The composition root of the long-running service (`firebreak start`, and the drill, which runs
+ * the very same service on local chains): store → chains → watchers → incident engine → effect
+ * sinks and delivery → HTTP server. The only module that knows the whole graph.
+ */
+import { randomUUID } from 'node:crypto';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { FirebreakError, reasonOf } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { Config } from '../config/types.ts';
+import { createDeliveryWorker, type Deliverer, type DeliveryEvent, type DeliveryWorker } from '../delivery/worker.ts';
+import { createIncidentEngine, type IncidentEngine } from '../incidents/engine.ts';
+import { createServerApp } from '../server/app.ts';
+import type { EffectSink } from '../store/effects.ts';
+import { listOutbox } from '../store/outbox.ts';
+import { createStore, type Store } from '../store/store.ts';
+import { bridgeDetection, chainDetections } from '../watchers/detections.ts';
+import { createWatchService, type WatchService } from '../watchers/service.ts';
+import { wireChains } from './watch.ts';
+
+export interface ServiceOptions {
+  config: Config;
+  logger: Logger;
+  /** listen (default true); tests may drive `app.request` instead */
+  listen?: boolean;
+  /** the drill: dashboard with action buttons using this write token */
+  dashboardToken?: string;
+  title?: string;
+  notes?: string[];
+  /** engine clock (tests move it to pass quiet periods and cadences) */
+  now?: () => Date;
+  tickMs?: number;
+  /** extra integrations (comms, governance, mirror) contributed by the caller */
+  sinks?: EffectSink[];
+  deliverers?: Deliverer[];
+  publicRoutes?: Hono[];
+  onDelivered?(event: DeliveryEvent, engine: IncidentEngine): Promise<void>;
+}
+
+export interface Service {
+  config: Config;
+  store: Store;
+  engine: IncidentEngine;
+  watch: WatchService;
+  delivery: DeliveryWorker;
+  app: ReturnType<typeof createServerApp>;
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { config, logger } = options;
+  const cleanup: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn().catch((error: unknown) => logger.warn({ reason: reasonOf(error) }, 'shutdown step failed'));
+  };
+  try {
+    const store = await createStore(config.storage, logger);
+    cleanup.push(() => store.close());
+    const engine = createIncidentEngine({ store, config, logger, sinks: options.sinks, now: options.now });
+    const { rpc, syncs } = wireChains({ config, store, logger });
+    const watch = createWatchService({
+      config,
+      store,
+      rpc,
+      syncs,
+      logger,
+      async onJudgement(judgement) {
+        const bridge = config.bridges.find((b) => b.id === judgement.id)!;
+        await engine.observe(bridgeDetection(config, bridge, judgement));
+      },
+      async onChainPass(view) {
+        for (const detection of chainDetections(config, view)) await engine.observe(detection);
+      },
+    });
+    const delivery = createDeliveryWorker({
+      db: store.db,
+      deliverers: options.deliverers ?? [],
+      logger,
+      owner: `firebreak-${randomUUID().slice(0, 8)}`,
+      onDelivered: options.onDelivered ? (event) => options.onDelivered!(event, engine) : undefined,
+    });
+    // new outbox rows are planned inside incident changes: deliver them right away
+    engine.onChange((change) => {
+      if (change.effects.some((e) => e.type !== 'publish')) delivery.kick();
+    });
+
+    const app = createServerApp({
+      config,
+      watch,
+      engine,
+      logger,
+      title: options.title,
+      notes: options.notes,
+      dashboardToken: options.dashboardToken,
+      publicRoutes: options.publicRoutes,
+      messages: async () =>
+        (await listOutbox(store.db, { limit: 200 })).map((row) => ({
+          incidentId: row.incidentId,
+          channel: row.channel,
+          kind: row.kind,
+          status: row.status,
+          text: messageText(row.payload),
+        })),
+    });
+
+    watch.start();
+    cleanup.push(() => watch.stop());
+    delivery.start();
+    cleanup.push(() => delivery.stop());
+    const tickMs = options.tickMs ?? 5_000;
+    const ticker = setInterval(() => {
+      engine.tick().catch((error: unknown) => logger.error({ reason: reasonOf(error) }, 'engine tick failed'));
+    }, tickMs);
+    cleanup.push(async () => clearInterval(ticker));
+
+    let url: string | null = null;
+    if (options.listen !== false) {
+      const server: ServerType = await new Promise((resolve, reject) => {
+        const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
+        s.once('error', (error: NodeJS.ErrnoException) =>
+          reject(
+            new FirebreakError(
+              error.code === 'EADDRINUSE'
+                ? `server.port ${config.server.port} is in use (another Firebreak?): set server.port or pass --port`
+                : `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`,
+              { cause: error, code: 'listen' },
+            ),
+          ),
+        );
+      });
+      cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const address = server.address();
+      url = `http://${config.server.host}:${typeof address === 'object' && address ? address.port : config.server.port}`;
+      logger.info({ url }, 'listening');
+    }
+    return { config, store, engine, watch, delivery, app, url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A readable text for any outbox payload (a chat message, a page, a transaction). */
+function messageText(payload: unknown): string {
+  if (payload && typeof payload === 'object') {
+    const p = payload as Record<string, unknown>;
+    for (const field of ['text', 'content', 'body', 'summary', 'title']) if (typeof p[field] === 'string') return p[field] as string;
+  }
+  return JSON.stringify(payload);
+}

@@ -1,0 +1,171 @@
+/**
+ * Incidents in the store: one row per incident (its state as JSON, with a version for optimistic
+ * concurrency), an append-only timeline table (a trigger refuses updates and deletes), and action
+ * items. The unique index on open keys makes "one open incident per dedup key" a database fact.
+ */
+import { sql } from 'kysely';
+import type { ActionItem, Incident, TimelineEntry } from '../core/types.ts';
+import { ConflictError } from '../core/errors.ts';
+import type { Db } from './store.ts';
+
+type IncidentState = Omit<Incident, 'timeline' | 'actionItems'>;
+
+export interface StoredIncident {
+  incident: Incident;
+  version: number;
+}
+
+export async function nextIncidentId(db: Db): Promise<{ id: string; number: number }> {
+  const result = await sql<{ n: string }>`select nextval('incident_number') as n`.execute(db);
+  const number = Number(result.rows[0]!.n);
+  return { id: `INC-${String(number).padStart(4, '0')}`, number };
+}
+
+function state(incident: Incident): IncidentState {
+  const { timeline: _timeline, actionItems: _items, ...rest } = incident;
+  return rest;
+}
+
+export async function insertIncident(db: Db, incident: Incident, number: number): Promise<void> {
+  await db
+    .insertInto('incidents')
+    .values({
+      id: incident.id,
+      number,
+      key: incident.key,
+      status: incident.status,
+      severity: incident.severity,
+      opened_at: incident.startedAt,
+      resolved_at: incident.resolvedAt,
+      updated_at: new Date(),
+      version: 1,
+      data: JSON.stringify(state(incident)),
+    })
+    .execute();
+  await appendTimeline(db, incident.id, incident.timeline);
+}
+
+/** Save a changed incident; fails with ConflictError when someone else changed it first. */
+export async function saveIncident(db: Db, incident: Incident, expectedVersion: number, newEntries: TimelineEntry[]): Promise<number> {
+  const result = await db
+    .updateTable('incidents')
+    .set({
+      status: incident.status,
+      severity: incident.severity,
+      resolved_at: incident.resolvedAt,
+      updated_at: new Date(),
+      version: expectedVersion + 1,
+      data: JSON.stringify(state(incident)),
+    })
+    .where('id', '=', incident.id)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) {
+    throw new ConflictError(`incident ${incident.id} changed concurrently; retry`, { details: { id: incident.id } });
+  }
+  await appendTimeline(db, incident.id, newEntries);
+  return expectedVersion + 1;
+}
+
+export async function appendTimeline(db: Db, incidentId: string, entries: TimelineEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db
+    .insertInto('timeline')
+    .values(
+      entries.map((e) => ({
+        incident_id: incidentId,
+        at: e.at,
+        kind: e.kind,
+        text: e.text,
+        actor: e.actor ?? null,
+        data: e.data ? JSON.stringify(e.data) : null,
+      })),
+    )
+    .execute();
+}
+
+async function hydrate(db: Db, rows: Array<{ id: string; data: unknown; version: number }>, withTimeline: boolean): Promise<StoredIncident[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const timeline = withTimeline
+    ? await db.selectFrom('timeline').selectAll().where('incident_id', 'in', ids).orderBy('id').execute()
+    : [];
+  const items = await db.selectFrom('action_items').selectAll().where('incident_id', 'in', ids).orderBy('id').execute();
+  return rows.map((row) => {
+    const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as IncidentState;
+    return {
+      version: Number(row.version),
+      incident: {
+        ...data,
+        timeline: timeline
+          .filter((t) => t.incident_id === row.id)
+          .map((t) => {
+            const entry: TimelineEntry = { at: new Date(t.at).toISOString(), kind: t.kind as TimelineEntry['kind'], text: t.text };
+            if (t.actor) entry.actor = t.actor;
+            if (t.data) entry.data = (typeof t.data === 'string' ? JSON.parse(t.data) : t.data) as Record<string, unknown>;
+            return entry;
+          }),
+        actionItems: items.filter((i) => i.incident_id === row.id).map(toActionItem),
+      },
+    };
+  });
+}
+
+function toActionItem(row: {
+  id: string | number;
+  title: string;
+  owner: string;
+  due: string;
+  priority: string;
+  status: string;
+  created_at: Date | string;
+}): ActionItem {
+  return {
+    id: Number(row.id),
+    title: row.title,
+    owner: row.owner,
+    due: row.due,
+    priority: row.priority as ActionItem['priority'],
+    status: row.status as ActionItem['status'],
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export async function getIncident(db: Db, id: string): Promise<StoredIncident | undefined> {
+  const rows = await db.selectFrom('incidents').select(['id', 'data', 'version']).where('id', '=', id).execute();
+  return (await hydrate(db, rows, true))[0];
+}
+
+export async function findOpenByKey(db: Db, key: string): Promise<StoredIncident | undefined> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['id', 'data', 'version'])
+    .where('key', '=', key)
+    .where('status', '<>', 'resolved')
+    .execute();
+  return (await hydrate(db, rows, true))[0];
+}
+
+export async function listIncidents(
+  db: Db,
+  filter: { status?: 'open' | 'resolved' | 'all'; limit?: number; withTimeline?: boolean } = {},
+): Promise<StoredIncident[]> {
+  let query = db.selectFrom('incidents').select(['id', 'data', 'version']).orderBy('number', 'desc').limit(filter.limit ?? 200);
+  if (filter.status === 'open') query = query.where('status', '<>', 'resolved');
+  if (filter.status === 'resolved') query = query.where('status', '=', 'resolved');
+  return hydrate(db, await query.execute(), filter.withTimeline ?? true);
+}
+
+export async function insertActionItem(
+  db: Db,
+  incidentId: string,
+  item: { title: string; owner: string; due: string; priority: ActionItem['priority'] },
+  now: Date,
+): Promise<ActionItem> {
+  const row = await db
+    .insertInto('action_items')
+    .values({ incident_id: incidentId, ...item, status: 'open', created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toActionItem(row);
+}
