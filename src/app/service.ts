@@ -11,6 +11,7 @@ import type { Logger } from '../core/log.ts';
 import type { Config } from '../config/types.ts';
 import { createDeliveryWorker, type Deliverer, type DeliveryEvent, type DeliveryWorker } from '../delivery/worker.ts';
 import { createIncidentEngine, type IncidentEngine } from '../incidents/engine.ts';
+import { renderPostmortemFor } from '../postmortem/generate.ts';
 import { createServerApp } from '../server/app.ts';
 import type { EffectSink } from '../store/effects.ts';
 import { listOutbox } from '../store/outbox.ts';
@@ -18,6 +19,34 @@ import { createStore, type Store } from '../store/store.ts';
 import { bridgeDetection, chainDetections } from '../watchers/detections.ts';
 import { createWatchService, type WatchService } from '../watchers/service.ts';
 import { wireChains } from './watch.ts';
+
+/** What an integration (comms, mirror, governance, postmortem) gets from the composition root. */
+export interface IntegrationContext {
+  config: Config;
+  store: Store;
+  engine: IncidentEngine;
+  watch: WatchService;
+  logger: Logger;
+  now: () => Date;
+}
+
+/**
+ * One feature module plugged into the service: effect sinks plan outbox rows inside incident
+ * changes, deliverers send them, routes are mounted publicly (webhooks, status page, mirror; they
+ * carry their own auth), start/stop bracket background work. Built by a factory per module.
+ */
+export interface Integration {
+  name: string;
+  sinks?: EffectSink[];
+  deliverers?: Deliverer[];
+  routes?: Hono;
+  /** a delivery finished (sent, retry, failed): e.g. record it on the incident's timeline */
+  onDelivered?(event: DeliveryEvent): Promise<void>;
+  start?(): Promise<void> | void;
+  stop?(): Promise<void>;
+}
+
+export type IntegrationFactory = (ctx: IntegrationContext) => Integration | Promise<Integration>;
 
 export interface ServiceOptions {
   config: Config;
@@ -36,6 +65,8 @@ export interface ServiceOptions {
   deliverers?: Deliverer[];
   publicRoutes?: Hono[];
   onDelivered?(event: DeliveryEvent, engine: IncidentEngine): Promise<void>;
+  /** feature modules (src/app/integrations.ts lists the ones `firebreak start` uses) */
+  integrations?: IntegrationFactory[];
 }
 
 export interface Service {
@@ -44,6 +75,7 @@ export interface Service {
   engine: IncidentEngine;
   watch: WatchService;
   delivery: DeliveryWorker;
+  integrations: Integration[];
   app: ReturnType<typeof createServerApp>;
   url: string | null;
   stop(): Promise<void>;
@@ -74,12 +106,27 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         for (const detection of chainDetections(config, view)) await engine.observe(detection);
       },
     });
+    const now = options.now ?? (() => new Date());
+    const integrations: Integration[] = [];
+    for (const factory of options.integrations ?? []) {
+      const integration = await factory({ config, store, engine, watch, logger: logger.child({ module: 'integration' }), now });
+      integrations.push(integration);
+      for (const sink of integration.sinks ?? []) engine.addSink(sink);
+    }
     const delivery = createDeliveryWorker({
       db: store.db,
-      deliverers: options.deliverers ?? [],
+      deliverers: [...(options.deliverers ?? []), ...integrations.flatMap((i) => i.deliverers ?? [])],
       logger,
       owner: `firebreak-${randomUUID().slice(0, 8)}`,
-      onDelivered: options.onDelivered ? (event) => options.onDelivered!(event, engine) : undefined,
+      now: options.now,
+      async onDelivered(event) {
+        for (const integration of integrations) {
+          await integration.onDelivered?.(event).catch((error: unknown) =>
+            logger.warn({ integration: integration.name, reason: reasonOf(error) }, 'onDelivered failed'),
+          );
+        }
+        await options.onDelivered?.(event, engine);
+      },
     });
     // new outbox rows are planned inside incident changes: deliver them right away
     engine.onChange((change) => {
@@ -94,7 +141,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       title: options.title,
       notes: options.notes,
       dashboardToken: options.dashboardToken,
-      publicRoutes: options.publicRoutes,
+      postmortem: (incident) => renderPostmortemFor(store, config, incident),
+      publicRoutes: [...(options.publicRoutes ?? []), ...integrations.flatMap((i) => (i.routes ? [i.routes] : []))],
       messages: async () =>
         (await listOutbox(store.db, { limit: 200 })).map((row) => ({
           incidentId: row.incidentId,
@@ -107,6 +155,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
     watch.start();
     cleanup.push(() => watch.stop());
+    for (const integration of integrations) {
+      await integration.start?.();
+      if (integration.stop) cleanup.push(() => integration.stop!());
+    }
     delivery.start();
     cleanup.push(() => delivery.stop());
     const tickMs = options.tickMs ?? 5_000;
@@ -135,7 +187,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       url = `http://${config.server.host}:${typeof address === 'object' && address ? address.port : config.server.port}`;
       logger.info({ url }, 'listening');
     }
-    return { config, store, engine, watch, delivery, app, url, stop };
+    return { config, store, engine, watch, delivery, integrations, app, url, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -113,7 +113,7 @@ export function escapeInline(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]|~{}]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_[\]|~{}$]/g, (c) => `\\${c}`)
     .trim();
   // markup that only counts at the start of a line: headings, lists, quotes, rules, setext
   out = out.replace(/^([#+\-=!])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2');
@@ -208,7 +208,7 @@ function impactSection(incident: Incident, extras: PostmortemExtras): string {
     ['Messages sent', formatCount(sentMessages(extras.messages))],
   ];
   if (peak.pendingTransfers !== undefined) rows.splice(1, 0, ['Pending transfers', formatCount(peak.pendingTransfers)]);
-  return table(['', ''], rows);
+  return table(['What', 'At the peak'], rows);
 }
 
 function metricsSection(incident: Incident): string {
@@ -254,6 +254,8 @@ function firstAfter(timeline: TimelineEntry[], kinds: string[], from: IsoTime): 
     .sort((a, b) => (ms(a.at) ?? 0) - (ms(b.at) ?? 0))[0];
 }
 
+const INTERNAL_KINDS = /page|escalat|remind|ack/i;
+
 function facts(incident: Incident, extras: PostmortemExtras): { well: string[]; badly: string[] } {
   const well: string[] = [];
   const badly: string[] = [];
@@ -267,8 +269,9 @@ function facts(incident: Incident, extras: PostmortemExtras): { well: string[]; 
   } else {
     badly.push('Nobody acknowledged the incident.');
   }
+  // an update to the people affected: pages and reminders to the on-call do not count
   const firstMessage = extras.messages
-    .filter((m) => m.sentAt !== null && m.status !== 'failed')
+    .filter((m) => m.sentAt !== null && m.status !== 'failed' && !INTERNAL_KINDS.test(m.kind))
     .map((m) => ms(m.sentAt))
     .filter((value): value is number => value !== null)
     .sort((a, b) => a - b)[0];

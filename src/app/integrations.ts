@@ -1,0 +1,12 @@
+/**
+ * The feature modules `firebreak start` (and the drill, which runs the same service) plugs into the
+ * service. Each entry is a factory from its own module; the composition root calls them in order.
+ */
+import type { Config } from '../config/types.ts';
+import type { IntegrationFactory } from './service.ts';
+
+export function defaultIntegrations(_config: Config): IntegrationFactory[] {
+  return [
+    // comms, mirror, governance, postmortem: one line each
+  ];
+}
