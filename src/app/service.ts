@@ -4,6 +4,7 @@
  * sinks and delivery → HTTP server. The only module that knows the whole graph.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { FirebreakError, reasonOf } from '../core/errors.ts';
@@ -19,6 +20,8 @@ import { createStore, type Store } from '../store/store.ts';
 import { bridgeDetection, chainDetections } from '../watchers/detections.ts';
 import { createWatchService, type WatchService } from '../watchers/service.ts';
 import { wireChains } from './watch.ts';
+import { createLeadership, type Leadership } from './leadership.ts';
+import { createMonitorWatch, writeHeartbeat } from './monitor.ts';
 
 /** What an integration (comms, mirror, governance, postmortem) gets from the composition root. */
 export interface IntegrationContext {
@@ -44,6 +47,8 @@ export interface Integration {
   onDelivered?(event: DeliveryEvent): Promise<void>;
   start?(): Promise<void> | void;
   stop?(): Promise<void>;
+  /** start only on the leader (scale-out): e.g. publishing the mirror; stopped when leadership is lost */
+  leaderOnly?: boolean;
 }
 
 export type IntegrationFactory = (ctx: IntegrationContext) => Integration | Promise<Integration>;
@@ -67,6 +72,10 @@ export interface ServiceOptions {
   onDelivered?(event: DeliveryEvent, engine: IncidentEngine): Promise<void>;
   /** feature modules (src/app/integrations.ts lists the ones `firebreak start` uses) */
   integrations?: IntegrationFactory[];
+  /** leader lease length (scale-out failover time); tests shorten it */
+  leaseMs?: number;
+  /** this instance's name in the lease table and logs */
+  instanceId?: string;
 }
 
 export interface Service {
@@ -76,6 +85,7 @@ export interface Service {
   watch: WatchService;
   delivery: DeliveryWorker;
   integrations: Integration[];
+  leadership: Leadership;
   app: ReturnType<typeof createServerApp>;
   url: string | null;
   stop(): Promise<void>;
@@ -104,9 +114,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       },
       async onChainPass(view) {
         for (const detection of chainDetections(config, view)) await engine.observe(detection);
+        await writeHeartbeat(store.db);
       },
     });
     const now = options.now ?? (() => new Date());
+    const instanceId = options.instanceId ?? `firebreak-${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
     const integrations: Integration[] = [];
     for (const factory of options.integrations ?? []) {
       const integration = await factory({ config, store, engine, watch, logger: logger.child({ module: 'integration' }), now });
@@ -117,8 +129,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       db: store.db,
       deliverers: [...(options.deliverers ?? []), ...integrations.flatMap((i) => i.deliverers ?? [])],
       logger,
-      owner: `firebreak-${randomUUID().slice(0, 8)}`,
+      owner: instanceId,
       now: options.now,
+      // fencing: a leader that lost its lease (a long pause, a partition) must not send any more
+      stillLeader: () => leadership.confirm(),
       async onDelivered(event) {
         for (const integration of integrations) {
           await integration.onDelivered?.(event).catch((error: unknown) =>
@@ -141,6 +155,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       title: options.title,
       notes: options.notes,
       dashboardToken: options.dashboardToken,
+      role: () => (leadership.isLeader() ? 'leader' : 'follower'),
       postmortem: (incident) => renderPostmortemFor(store, config, incident),
       publicRoutes: [...(options.publicRoutes ?? []), ...integrations.flatMap((i) => (i.routes ? [i.routes] : []))],
       messages: async () =>
@@ -153,19 +168,46 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         })),
     });
 
-    watch.start();
-    cleanup.push(() => watch.stop());
     for (const integration of integrations) {
+      if (integration.leaderOnly) continue;
       await integration.start?.();
       if (integration.stop) cleanup.push(() => integration.stop!());
     }
-    delivery.start();
-    cleanup.push(() => delivery.stop());
+    // the leader's work: watchers, cadence and escalation, outbox delivery, leader-only integrations
     const tickMs = options.tickMs ?? 5_000;
-    const ticker = setInterval(() => {
-      engine.tick().catch((error: unknown) => logger.error({ reason: reasonOf(error) }, 'engine tick failed'));
-    }, tickMs);
-    cleanup.push(async () => clearInterval(ticker));
+    let ticker: NodeJS.Timeout | undefined;
+    const monitor = createMonitorWatch({ store, engine, config, logger });
+    const leadership: Leadership = createLeadership({
+      db: store.db,
+      holder: instanceId,
+      logger,
+      ttlMs: options.leaseMs,
+      async onChange(leader) {
+        if (leader) {
+          monitor.stop();
+          watch.start();
+          delivery.start();
+          ticker = setInterval(() => {
+            engine.tick().catch((error: unknown) => logger.error({ reason: reasonOf(error) }, 'engine tick failed'));
+          }, tickMs);
+          for (const integration of integrations) if (integration.leaderOnly) await integration.start?.();
+        } else {
+          clearInterval(ticker);
+          await watch.stop();
+          await delivery.stop();
+          for (const integration of integrations) if (integration.leaderOnly) await integration.stop?.();
+          if (!stopping) monitor.start();
+        }
+      },
+    });
+    let stopping = false;
+    cleanup.push(async () => {
+      stopping = true;
+      await leadership.stop();
+      monitor.stop();
+    });
+    await leadership.start();
+    if (!leadership.isLeader()) monitor.start();
 
     let url: string | null = null;
     if (options.listen !== false) {
@@ -187,7 +229,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       url = `http://${config.server.host}:${typeof address === 'object' && address ? address.port : config.server.port}`;
       logger.info({ url }, 'listening');
     }
-    return { config, store, engine, watch, delivery, integrations, app, url, stop };
+    return { config, store, engine, watch, delivery, integrations, leadership, app, url, stop };
   } catch (error) {
     await stop();
     throw error;

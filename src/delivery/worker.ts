@@ -53,6 +53,8 @@ export interface DeliveryWorkerOptions {
   /** give up (status failed) after this many attempts of retryable errors; rows stay visible */
   maxAttempts?: number;
   onDelivered?: (event: DeliveryEvent) => void | Promise<void>;
+  /** fencing: checked after claiming a row; false (leadership lost) hands the row back unsent */
+  stillLeader?: () => Promise<boolean>;
 }
 
 export interface DeliveryWorker {
@@ -89,6 +91,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const deliverer = byPrefix.get(prefix);
     if (!deliverer) return false;
     if (!(await claim(options.db, row.id, options.owner, now(), claimMs))) return false;
+    if (options.stillLeader && !(await options.stillLeader())) {
+      await markRetry(options.db, row.id, 'handed back: this instance is no longer the leader', now());
+      return false;
+    }
     const logger = options.logger.child({ outbox: row.id, channel: row.channel, kind: row.kind });
     const ctx: DeliveryContext = {
       logger,

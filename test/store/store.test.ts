@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCheckpoints, saveCheckpoint } from '../../src/store/checkpoints.ts';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { deleteDepositsAbove, insertDeposits, insertFinalizations, pendingTransfers } from '../../src/store/transfers.ts';
 import type { StorageConfig } from '../../src/config/types.ts';
@@ -37,7 +38,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
         await second.close();
       }
       const versions = await sql<{ version: number }>`select version from schema_migrations`.execute(store.db);
-      expect(versions.rows.map((r) => Number(r.version))).toEqual([1]);
+      expect(versions.rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
     });
 
     it('keeps transfers, pairs them by key, rolls back above a block', async () => {
