@@ -45,6 +45,7 @@ export interface ScanOptions {
   maxRange?: number;
   /** transient failures a chain rides out before it is reported as not read */
   maxRetries?: number;
+  rpcTimeoutMs?: number;
 }
 
 export async function runScan(options: ScanOptions): Promise<ScanResult> {

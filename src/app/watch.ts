@@ -24,6 +24,8 @@ export interface ChainWiringOptions {
   initialRange?: number;
   maxRange?: number;
   maxRetries?: number;
+  /** per-request RPC timeout (a provider that never answers is left after this) */
+  rpcTimeoutMs?: number;
 }
 
 export function wireChains(options: ChainWiringOptions): ChainWiring {
@@ -38,7 +40,12 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   }
   const syncs: Record<string, ChainSync> = {};
   for (const chain of Object.values(config.chains)) {
-    rpc[chain.name] = createRpcClient({ chain: chain.name, urls: chain.rpc, logger: logger.child({ chain: chain.name }) });
+    rpc[chain.name] = createRpcClient({
+      chain: chain.name,
+      urls: chain.rpc,
+      logger: logger.child({ chain: chain.name }),
+      timeoutMs: options.rpcTimeoutMs,
+    });
     syncs[chain.name] = createChainSync({
       chain,
       rpc: rpc[chain.name]!,

@@ -65,6 +65,11 @@ async function openPostgres(url: string): Promise<Db> {
   const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   // an idle client losing its server (PostgreSQL restarted) must not crash the process
   pool.on('error', () => {});
+  // ...nor a checked-out one (between two queries of a transaction): the query in flight fails and
+  // is retried by its caller; the client is discarded by the pool
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

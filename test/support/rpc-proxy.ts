@@ -14,6 +14,8 @@ export interface RpcProxy {
   maxLogRange: number;
   /** answer every request with HTTP 503 */
   down: boolean;
+  /** misbehave like a broken provider: JSON-RPC errors, a body that is not JSON, no answer at all */
+  fault: 'none' | 'errors' | 'garbage' | 'timeout';
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startRpcProxy(upstream: string, options: { maxLogRange?: n
     calls: [],
     maxLogRange: options.maxLogRange ?? Number.POSITIVE_INFINITY,
     down: false,
+    fault: 'none',
     close: async () => {},
   };
   const server: Server = createServer(async (req, res) => {
@@ -36,6 +39,18 @@ export async function startRpcProxy(upstream: string, options: { maxLogRange?: n
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (state.down) {
       res.writeHead(503).end('upstream unavailable');
+      return;
+    }
+    if (state.fault === 'timeout') return; // never answers; the client's timeout must fire
+    if (state.fault === 'garbage') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('<html>502 Bad Gateway</html>');
+      return;
+    }
+    if (state.fault === 'errors') {
+      const parsed = JSON.parse(Buffer.concat(chunks).toString()) as Call | Call[];
+      const error = (call: Call) => ({ jsonrpc: '2.0', id: call.id, error: { code: -32603, message: 'internal error' } });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(Array.isArray(parsed) ? parsed.map(error) : error(parsed)));
       return;
     }
     const body = JSON.parse(Buffer.concat(chunks).toString()) as Call | Call[];
@@ -76,7 +91,11 @@ export async function startRpcProxy(upstream: string, options: { maxLogRange?: n
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   state.url = `http://127.0.0.1:${port}`;
-  state.close = () => new Promise((resolve) => server.close(() => resolve()));
+  state.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return state;
 }
 
