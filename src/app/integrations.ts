@@ -3,10 +3,12 @@
  * service. Each entry is a factory from its own module; the composition root calls them in order.
  */
 import type { Config } from '../config/types.ts';
+import { createCommsIntegration } from '../comms/integration.ts';
 import type { IntegrationFactory } from './service.ts';
 
 export function defaultIntegrations(_config: Config): IntegrationFactory[] {
   return [
     // comms, mirror, governance, postmortem: one line each
+    createCommsIntegration,
   ];
 }

@@ -165,6 +165,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           kind: row.kind,
           status: row.status,
           text: messageText(row.payload),
+          createdAt: row.createdAt.toISOString(),
         })),
     });
 

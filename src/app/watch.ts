@@ -8,6 +8,7 @@ import type { Config } from '../config/types.ts';
 import { createRpcClient, type RpcClient } from '../chain/rpc.ts';
 import { type ChainSync, type LogSource, type SyncProgress, createChainSync } from '../chain/sync.ts';
 import type { Store } from '../store/store.ts';
+import { adminSources } from '../watchers/admin-sources.ts';
 import { bridgeSources } from '../watchers/bridge-sources.ts';
 
 export interface ChainWiring {
@@ -38,6 +39,8 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
     sourcesByChain.get(bridge.source.chain)!.push(source);
     sourcesByChain.get(bridge.destination.chain)!.push(destination);
   }
+  // "what changed": admin events of every configured contract, read with the bridges' logs
+  for (const name of sourcesByChain.keys()) sourcesByChain.get(name)!.push(...adminSources(config, name, logger));
   const syncs: Record<string, ChainSync> = {};
   for (const chain of Object.values(config.chains)) {
     rpc[chain.name] = createRpcClient({

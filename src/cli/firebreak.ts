@@ -5,22 +5,22 @@
  */
 import { ConfigError, isFirebreakError, reasonOf } from '../core/errors.ts';
 import { type CommandSpec, commandHelp, parseCommand } from './args.ts';
+import { anchorCommand } from './anchor.ts';
+import { benchCommand } from './bench.ts';
+import { discordCommand } from './discord.ts';
 import { drillCommand } from './drill.ts';
+import { postmortemCommand } from './postmortem.ts';
 import { scanCommand } from './scan.ts';
+import { startCommand } from './start.ts';
+import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
+import { verifyCommand } from './verify.ts';
 
-const COMMANDS: CommandSpec[] = [drillCommand, scanCommand, validateCommand];
+const COMMANDS: CommandSpec[] = [drillCommand, scanCommand, validateCommand, startCommand, statusCommand, postmortemCommand, anchorCommand, verifyCommand, benchCommand, discordCommand];
 
 /** Commands of the product contract that this build does not ship yet: say so plainly. */
 const PLANNED: Record<string, string> = {
-  start: 'the long-running service (incident engine, HTTP API)',
-  status: 'open incidents from the store',
-  postmortem: 'write the postmortem Markdown for an incident',
-  anchor: "anchor a file's digest on-chain",
-  verify: 'compare a file with its on-chain anchor',
   deploy: 'deploy the governor or registry',
-  discord: 'discord register-commands',
-  bench: 'benchmarks',
 };
 
 function usage(): string {

@@ -55,3 +55,73 @@ export function createProgressReporter(logger: Logger, stream: NodeJS.WriteStrea
     },
   };
 }
+
+/** The drill's steps as people see them (the same shape as DrillProgress in src/drill/steps.ts). */
+export interface StepProgress {
+  start(step: string, text: string): void;
+  done(step: string, text: string): void;
+  fail(step: string, reason: string): void;
+  say(text: string): void;
+  /** stop the spinner (before exiting or handing the terminal back) */
+  close(): void;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/**
+ * On a terminal: one spinner line per running step, replaced by ✔/✖ and the outcome when it ends.
+ * Otherwise (a pipe, CI, `--json`): nothing drawn, one structured log line per event.
+ */
+export function createStepProgress(options: { logger: Logger; tty: boolean; stream?: NodeJS.WriteStream }): StepProgress {
+  const { logger, tty } = options;
+  const stream = options.stream ?? process.stderr;
+  let active: { step: string; text: string; startedAt: number } | null = null;
+  let frame = 0;
+  let timer: NodeJS.Timeout | null = null;
+
+  const clear = () => stream.write('\r\x1b[2K');
+  const draw = () => {
+    if (!active) return;
+    const seconds = Math.floor((Date.now() - active.startedAt) / 1000);
+    clear();
+    stream.write(`\x1b[36m${SPINNER[frame++ % SPINNER.length]}\x1b[0m ${active.text}${seconds >= 2 ? ` \x1b[2m(${seconds}s)\x1b[0m` : ''}`);
+  };
+  const finish = (mark: string, step: string, text: string) => {
+    if (timer) clearInterval(timer);
+    timer = null;
+    clear();
+    stream.write(`${mark} \x1b[1m${step}\x1b[0m ${text}\n`);
+    active = null;
+  };
+
+  return {
+    start(step, text) {
+      if (!tty) return logger.info({ step, event: 'start' }, text);
+      active = { step, text, startedAt: Date.now() };
+      if (timer) clearInterval(timer);
+      timer = setInterval(draw, 80);
+      timer.unref();
+      draw();
+    },
+    done(step, text) {
+      if (!tty) return logger.info({ step, event: 'done' }, text);
+      finish('\x1b[32m✔\x1b[0m', step, text);
+    },
+    fail(step, reason) {
+      if (!tty) return logger.warn({ step, event: 'failed' }, reason);
+      finish('\x1b[31m✖\x1b[0m', step, reason);
+    },
+    say(text) {
+      if (!tty) return logger.info({ event: 'note' }, text);
+      clear();
+      stream.write(`  ${text}\n`);
+      draw();
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      if (tty && active) clear();
+      active = null;
+    },
+  };
+}

@@ -1,5 +1,7 @@
 import { formatIssue } from '../core/errors.ts';
 import { checkConfigFile } from '../config/load.ts';
+import { governanceTimingIssues } from '../governance/snapshot/voting-period.ts';
+import { checkTemplates } from '../comms/check.ts';
 import type { CommandSpec } from './args.ts';
 
 export const validateCommand: CommandSpec = {
@@ -10,6 +12,10 @@ export const validateCommand: CommandSpec = {
   options: { json: { type: 'boolean' } },
   async run({ values, configFile }) {
     const result = checkConfigFile(configFile);
+    // on-chain facts (the governor's pause allowance vs the Snapshot voting period): warnings only
+    if (result.config && result.errors.length === 0) result.warnings.push(...(await governanceTimingIssues(result.config)));
+    // message templates must render against a sample incident (src/comms/check.ts)
+    if (result.config) result.errors.push(...checkTemplates(result.config));
     if (values.json) {
       process.stdout.write(
         `${JSON.stringify({ ok: result.errors.length === 0, errors: result.errors.map(formatIssue), warnings: result.warnings.map(formatIssue) })}\n`,

@@ -3,7 +3,9 @@
  * the changed incident, the timeline entries to append and the effects to plan. Nothing here
  * reads a clock or a database, so the rules (SPEC §4) are tested with a controlled clock.
  */
+import { formatDuration } from './duration.ts';
 import type { Effect } from './effects.ts';
+import { formatUsd, plural } from './format.ts';
 import { atLeast, isWorse } from './severity.ts';
 import type {
   Detection,
@@ -25,6 +27,16 @@ export interface IncidentRules {
   postmortemDueAfterMs: number;
   /** on-call tiers in escalation order; a tier's own ackTimeout wins over the level's */
   tiers: Array<{ name: string; ackTimeoutMs?: number }>;
+  /** maintenance windows hold pages (not detection) of the incidents they cover */
+  maintenance?: MaintenanceRule[];
+}
+
+/** A maintenance window: `bridges` empty = every incident except manual declarations. */
+export interface MaintenanceRule {
+  startMs: number;
+  endMs: number;
+  bridges: string[];
+  note: string;
 }
 
 export interface Transition {
@@ -87,10 +99,26 @@ function withEntries(incident: Incident, entries: TimelineEntry[]): Incident {
   return { ...incident, timeline: [...incident.timeline, ...entries] };
 }
 
+/** The maintenance window covering this incident now, if any (the one ending last). */
+export function maintenanceFor(rules: IncidentRules, incident: Pick<Incident, 'source' | 'impact'>, now: Date): MaintenanceRule | null {
+  if (incident.source === 'manual') return null;
+  const t = now.getTime();
+  const covering = (rules.maintenance ?? []).filter(
+    (w) => w.startMs <= t && t < w.endMs && (w.bridges.length === 0 || w.bridges.some((b) => incident.impact.bridges.includes(b))),
+  );
+  return covering.sort((a, b) => b.endMs - a.endMs)[0] ?? null;
+}
+
 /** Paging effects when an incident starts paging (or its severity newly requires it). */
 function startPaging(rules: IncidentRules, incident: Incident, now: Date, effects: Effect[], entries: TimelineEntry[]): Incident {
   if (incident.acknowledgedAt || !pagesAt(rules, incident, incident.severity)) return incident;
-  if (incident.escalation.nextAt !== null || incident.timeline.some((e) => e.kind === 'page')) return incident;
+  if (incident.escalation.held || incident.escalation.nextAt !== null || incident.timeline.some((e) => e.kind === 'page')) return incident;
+  const window = maintenanceFor(rules, incident, now);
+  if (window) {
+    const until = new Date(window.endMs).toISOString();
+    entries.push(entry(now, 'page_held', `Page held: maintenance window until ${until}${window.note ? ` (${window.note})` : ''}`, SYSTEM, { until }));
+    return { ...incident, escalation: { tier: -1, nextAt: until, held: true } };
+  }
   effects.push({ type: 'page', tier: 0, dedup: 'page:0', escalation: false });
   entries.push(entry(now, 'page', `Paged on-call tier "${rules.tiers[0]!.name}"`, SYSTEM, { tier: 0 }));
   const timeout = ackTimeout(rules, incident.severity, 0);
@@ -211,12 +239,25 @@ export function tickIncident(rules: IncidentRules, current: Incident, now: Date)
   }
   if (isOpen(incident) && incident.nextUpdateDue && incident.nextUpdateDue <= t) {
     const every = rules.levels[incident.severity].updateEveryMs;
-    entries.push(entry(now, 'update', 'Scheduled update with the live figures (no one wrote one).', SYSTEM, { automatic: true }));
-    effects.push({ type: 'notify', kind: 'update', dedup: `update:auto:${incident.nextUpdateDue}` });
+    const figures = liveFigures(incident);
+    entries.push(entry(now, 'update', `Scheduled update (${incident.status}, ${incident.severity}): ${figures}.`, SYSTEM, { automatic: true, impact: incident.impact }));
+    effects.push({ type: 'notify', kind: 'update', dedup: `update:auto:${incident.nextUpdateDue}`, message: figures });
     incident = { ...incident, lastUpdateAt: t, nextUpdateDue: plus(now, every) };
     effects.push({ type: 'publish' });
   }
-  if (isOpen(incident) && !incident.acknowledgedAt && incident.escalation.nextAt && incident.escalation.nextAt <= t) {
+  if (isOpen(incident) && incident.escalation.held && incident.escalation.nextAt && incident.escalation.nextAt <= t) {
+    // the maintenance window ended: page now unless another window still covers the incident
+    const window = maintenanceFor(rules, incident, now);
+    if (window) incident = { ...incident, escalation: { tier: -1, nextAt: new Date(window.endMs).toISOString(), held: true } };
+    else {
+      incident = { ...incident, escalation: { tier: -1, nextAt: null, held: false } };
+      if (!incident.acknowledgedAt) {
+        entries.push(entry(now, 'note', 'Maintenance window over: sending the held page.'));
+        incident = startPaging(rules, incident, now, effects, entries);
+      }
+    }
+  }
+  if (isOpen(incident) && !incident.acknowledgedAt && !incident.escalation.held && incident.escalation.nextAt && incident.escalation.nextAt <= t) {
     const tier = incident.escalation.tier + 1;
     if (tier < rules.tiers.length) {
       effects.push({ type: 'page', tier, dedup: `page:${tier}`, escalation: true });
@@ -233,10 +274,19 @@ export function tickIncident(rules: IncidentRules, current: Incident, now: Date)
   return { incident: withEntries(incident, entries), entries, effects };
 }
 
+/** The live figures of an incident in one line (automatic updates). */
+export function liveFigures(incident: Pick<Incident, 'impact'>): string {
+  const i = incident.impact;
+  const parts = [`${plural(i.stuckTransfers, 'transfer')} stuck`, `${formatUsd(i.lockedUsd)} locked`];
+  if (i.oldestStuckSeconds > 0) parts.push(`oldest ${formatDuration(i.oldestStuckSeconds * 1000)}`);
+  if (i.pendingTransfers !== undefined) parts.push(`${i.pendingTransfers} pending`);
+  return parts.join(', ');
+}
+
 export function acknowledgeIncident(current: Incident, now: Date, actor: string): Transition {
   if (current.acknowledgedAt) return { incident: current, entries: [], effects: [] };
   const entries = [entry(now, 'acknowledged', `Acknowledged by ${actor}`, actor)];
-  const incident = withEntries({ ...current, acknowledgedAt: iso(now), acknowledgedBy: actor, escalation: { ...current.escalation, nextAt: null } }, entries);
+  const incident = withEntries({ ...current, acknowledgedAt: iso(now), acknowledgedBy: actor, escalation: { ...current.escalation, nextAt: null, held: false } }, entries);
   return { incident, entries, effects: [{ type: 'notify', kind: 'acknowledged', dedup: 'acknowledged', actor }, { type: 'publish' }] };
 }
 
@@ -279,6 +329,8 @@ export function setSeverity(rules: IncidentRules, current: Incident, now: Date, 
   };
   const due = plus(now, rules.levels[severity].updateEveryMs);
   incident = { ...incident, nextUpdateDue: due };
+  // lowered below paging: no further escalation (a held page stays held until the window ends)
+  if (!pagesAt(rules, incident, severity) && !incident.escalation.held) incident = { ...incident, escalation: { ...incident.escalation, nextAt: null } };
   const effects: Effect[] = [{ type: 'notify', kind: 'severity', dedup: `severity:${severity}:manual:${current.timeline.length}`, previousSeverity: current.severity, actor, message: reason }];
   const more: TimelineEntry[] = [];
   incident = startPaging(rules, withEntries(incident, entries), now, effects, more);

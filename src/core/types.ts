@@ -80,12 +80,14 @@ export interface TimelineEntry {
 export interface GovernanceAction {
   kind: 'pause' | 'proposal';
   at: IsoTime;
-  /** pending | sent | confirmed | failed | simulated-failure | dry-run | draft */
+  /** pending | sent | confirmed | failed | rejected (the simulation reverted: never sent) | dry-run | draft */
   outcome: string;
   chain?: string;
   target?: string;
   txHash?: string;
   proposalId?: string;
+  /** where people can read the proposal */
+  url?: string;
   draftPath?: string;
   reason?: string;
 }

@@ -23,6 +23,7 @@ import {
   tickIncident,
 } from '../core/incident.ts';
 import type { Logger } from '../core/log.ts';
+import { dueAt, dueReminders } from '../core/reminders.ts';
 import { isWorse } from '../core/severity.ts';
 import type { ActionItem, Detection, Incident, Role, Severity, TimelineEntry } from '../core/types.ts';
 import { ROLES, SEVERITIES } from '../core/types.ts';
@@ -38,6 +39,7 @@ import {
   saveIncident,
 } from '../store/incidents.ts';
 import type { Db, Store } from '../store/store.ts';
+import { recentChangeEntries, recentChanges } from './recent-changes.ts';
 
 export interface IncidentChange {
   incident: Incident;
@@ -67,6 +69,7 @@ export function rulesFrom(config: Config): IncidentRules {
     quietPeriodMs: playbooks.quietPeriodMs,
     postmortemDueAfterMs: playbooks.postmortemDueAfterMs,
     tiers: config.oncall.tiers.map((t) => ({ name: t.name, ackTimeoutMs: t.ackTimeoutMs })),
+    maintenance: config.maintenance.map((w) => ({ startMs: w.start.getTime(), endMs: w.end.getTime(), bridges: w.bridges, note: w.note })),
   };
 }
 
@@ -130,14 +133,27 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
     });
   }
 
-  async function open(input: Parameters<typeof openIncident>[1] extends infer I ? Omit<I, 'id'> : never): Promise<Incident> {
+  /** "what changed": admin events on the bridge's contracts in the 24 h before detection */
+  async function whatChanged(trx: Db, detection: Detection | undefined, at: Date): Promise<TimelineEntry[]> {
+    if (!detection?.bridgeId) return [];
+    const detectedAt = detection.observedAt ?? Math.floor(at.getTime() / 1000);
+    const changes = await recentChanges(trx, config, detection.bridgeId, detectedAt);
+    const runbook = (config.playbooks.runbooks as Record<string, { recentChangeAdvice: string | null } | undefined>)[detection.kind];
+    return recentChangeEntries(changes, detectedAt, runbook?.recentChangeAdvice ?? null, at);
+  }
+
+  async function open(input: Parameters<typeof openIncident>[1] extends infer I ? Omit<I, 'id'> : never, detection?: Detection): Promise<Incident> {
     return serialized(async () => {
       const at = now();
       const change = await store.transaction(async (trx) => {
         const { id, number } = await nextIncidentId(trx);
         // manual incidents are keyed by their own id (`manual:*` → `manual:INC-0007`)
         const key = input.key === 'manual:*' ? `manual:${id}` : input.key;
-        const transition = openIncident(rules, { ...input, key, id }, at);
+        const opened = openIncident(rules, { ...input, key, id }, at);
+        const changes = await whatChanged(trx, detection, at);
+        const transition = changes.length
+          ? { ...opened, incident: { ...opened.incident, timeline: [...opened.incident.timeline, ...changes] }, entries: [...opened.entries, ...changes] }
+          : opened;
         await insertIncident(trx, transition.incident, number);
         await plan(trx, transition, at);
         return transition;
@@ -160,7 +176,7 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
           source: detection.source,
           summary: detection.summary,
           impact: detection.impact,
-        });
+        }, detection);
       } catch (error) {
         // another instance opened it a moment ago (unique open key): apply the reading to theirs
         if (!/unique|duplicate/i.test(reasonOf(error))) throw error;
@@ -176,11 +192,16 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
     const incidents = await listIncidents(store.db, { status: 'all', limit: 500, withTimeline: false });
     const horizon = now().getTime() - 30 * 86_400_000;
     for (const { incident } of incidents) {
-      // resolved incidents only matter while their postmortem reminder may still be due
-      if (!isOpen(incident) && (!incident.postmortemDue || new Date(incident.postmortemDue).getTime() < horizon)) continue;
+      // resolved incidents only matter while their postmortem or action-item reminders may still be due
+      const itemDue = incident.actionItems.some((item) => item.status === 'open' && (dueAt(item) ?? Number.POSITIVE_INFINITY) >= horizon && (dueAt(item) ?? Number.POSITIVE_INFINITY) <= now().getTime());
+      if (!isOpen(incident) && !itemDue && (!incident.postmortemDue || new Date(incident.postmortemDue).getTime() < horizon)) continue;
       await mutate(incident.id, (current, at) => {
         const t = tickIncident(rules, current, at);
-        return t.entries.length || t.effects.length ? t : null;
+        const reminders = dueReminders(t.incident, current.actionItems, at);
+        const all = reminders.entries.length
+          ? { incident: { ...t.incident, timeline: [...t.incident.timeline, ...reminders.entries] }, entries: [...t.entries, ...reminders.entries], effects: [...t.effects, ...reminders.effects] }
+          : t;
+        return all.entries.length || all.effects.length ? all : null;
       }).catch((error: unknown) => logger.error({ incident: incident.id, reason: reasonOf(error) }, 'incident tick failed'));
     }
   }
@@ -288,12 +309,15 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
     observe,
     tick,
     handleAlert,
-    /** record something that happened outside the state machine (a message sent, a pause tx, a mirror CID) */
-    record(id: string, entries: Array<Omit<TimelineEntry, 'at'>>, patch?: (incident: Incident) => Incident): Promise<Incident> {
+    /**
+     * record something that happened outside the state machine (a message sent, a pause tx, a mirror
+     * CID); `effects` (e.g. a `notify` announcing an anchored postmortem) are planned in the same transaction
+     */
+    record(id: string, entries: Array<Omit<TimelineEntry, 'at'>>, patch?: (incident: Incident) => Incident, effects: Effect[] = []): Promise<Incident> {
       return mutate(id, (incident, at) => {
         const stamped = entries.map((e) => ({ ...e, at: at.toISOString() }));
         const patched = patch ? patch(incident) : incident;
-        return { incident: { ...patched, timeline: [...incident.timeline, ...stamped] }, entries: stamped, effects: [] };
+        return { incident: { ...patched, timeline: [...incident.timeline, ...stamped] }, entries: stamped, effects };
       });
     },
     addSink(sink: EffectSink): void {

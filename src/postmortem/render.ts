@@ -200,7 +200,8 @@ function impactSection(incident: Incident, extras: PostmortemExtras): string {
   const chains = involvedChains(incident, extras.chains);
   const rows: string[][] = [
     ['Stuck transfers', formatCount(peak.stuckTransfers)],
-    ['Locked value', formatUsd(peak.lockedUsd) + (peak.unpriced ? ` (plus ${plural(peak.unpriced, 'transfer')} without a price)` : '')],
+    // `$` escaped like everywhere else: two of them on a line read as math on GitHub
+    ['Locked value', escapeInline(formatUsd(peak.lockedUsd)) + (peak.unpriced ? ` (plus ${plural(peak.unpriced, 'transfer')} without a price)` : '')],
     ['Oldest stuck transfer', peak.oldestStuckSeconds > 0 ? formatDuration(peak.oldestStuckSeconds * 1000) : 'n/a'],
     ['Duration', duration],
     ['Bridges', bridges],
@@ -241,7 +242,8 @@ function timelineSection(timeline: TimelineEntry[]): string {
     }
     const clock = iso ? `${iso.slice(11, 16)} UTC` : '??:?? UTC';
     const text = escapeInline(entry.text) || escapeInline(entry.kind);
-    const actor = entry.actor && entry.actor !== 'firebreak' ? ` (${escapeInline(entry.actor)})` : '';
+    // the actor, unless automatic or already named in the text ("Acknowledged by alice")
+    const actor = entry.actor && entry.actor !== 'firebreak' && !entry.text.includes(entry.actor) ? ` (${escapeInline(entry.actor)})` : '';
     lines.push(`- ${clock} — ${text}${actor}`);
   }
   return lines.join('\n');

@@ -10,7 +10,7 @@ import type { Config } from '../config/types.ts';
 import type { IncidentEngine } from '../incidents/engine.ts';
 import type { WatchService } from '../watchers/service.ts';
 import { type AuthEnv, requireToken } from './auth.ts';
-import { renderDashboard } from './dashboard.ts';
+import { type DashboardMirror, dashboardVersion, liveChains, renderDashboard } from './dashboard.ts';
 import { errorResponse } from './errors.ts';
 import { alertRoutes, incidentRoutes } from './incident-routes.ts';
 import { renderMetrics } from './metrics.ts';
@@ -28,7 +28,7 @@ export interface ServerDeps {
   /** the drill's write token: the dashboard at / gets action buttons. Without it, / is the public status page. */
   dashboardToken?: string;
   /** messages for the dashboard (outbox rows rendered) */
-  messages?(): Promise<Array<{ incidentId: string | null; channel: string; kind: string; status: string; text: string }>>;
+  messages?(): Promise<Array<{ incidentId: string | null; channel: string; kind: string; status: string; text: string; createdAt?: string }>>;
   /** extra public routes mounted at / (status page, mirror, webhooks) */
   publicRoutes?: Hono[];
   /** render the postmortem Markdown of an incident */
@@ -57,21 +57,26 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
     return c.json({ ok, role: deps.role?.() ?? 'leader', chains }, ok ? 200 : 503);
   });
 
+  // the dashboard's model; the mirror is asked through its own public route (GET /api/mirror)
+  const dashboardModel = async () => {
+    const mirrorResponse = await Promise.resolve(app.request('/api/mirror')).catch(() => null);
+    const mirror = mirrorResponse?.ok ? ((await mirrorResponse.json().catch(() => null)) as DashboardMirror | null) : null;
+    return {
+      title: deps.title ?? 'Firebreak',
+      chains: watch.chains(),
+      bridges: config.bridges.map((b) => ({ id: b.id, name: b.name, judgement: watch.judgements().find((j) => j.id === b.id) })),
+      incidents: await engine.list({ status: 'all', limit: 20 }),
+      messages: deps.messages ? await deps.messages() : [],
+      mirror,
+      actionToken: deps.dashboardToken,
+      notes: deps.notes ?? [],
+      nowMs: now(),
+    };
+  };
   app.get('/', async (c) => {
     // timelines are not public: outside the drill, / is the public status page
     if (!deps.dashboardToken) return c.redirect('/status');
-    return c.html(
-      renderDashboard({
-        title: deps.title ?? 'Firebreak',
-        chains: watch.chains(),
-        bridges: config.bridges.map((b) => ({ id: b.id, name: b.name, judgement: watch.judgements().find((j) => j.id === b.id) })),
-        incidents: await engine.list({ status: 'all', limit: 20 }),
-        messages: deps.messages ? await deps.messages() : [],
-        actionToken: deps.dashboardToken,
-        notes: deps.notes ?? [],
-        nowMs: now(),
-      }),
-    );
+    return c.html(renderDashboard(await dashboardModel()));
   });
 
   for (const routes of deps.publicRoutes ?? []) app.route('/', routes);
@@ -87,6 +92,11 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
   );
   app.use('/api/*', requireToken(config.server.apiTokens));
   app.get('/api/bridges', (c) => c.json(watch.judgements()));
+  // the dashboard's live data: chain heads and lag, and a version that changes with the page
+  app.get('/api/dashboard/live', async (c) => {
+    const model = await dashboardModel();
+    return c.json({ version: dashboardVersion(model), chains: liveChains(model.chains, model.nowMs), generatedAt: new Date(model.nowMs).toISOString() });
+  });
   app.route('/api', incidentRoutes({ config, engine, postmortem: deps.postmortem }));
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));

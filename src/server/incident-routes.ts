@@ -4,10 +4,11 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { BadRequestError, NotFoundError, UnauthorizedError } from '../core/errors.ts';
+import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError } from '../core/errors.ts';
 import type { Incident } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
 import type { IncidentEngine } from '../incidents/engine.ts';
+import { recordAnchor } from '../postmortem/record.ts';
 import { type AuthEnv, findToken } from './auth.ts';
 
 const severity = z.enum(['S0', 'S1', 'S2', 'S3']);
@@ -26,6 +27,15 @@ const schemas = {
     owner: z.string().trim().min(1).max(200),
     due: z.string().trim().min(1).max(100),
     priority: z.enum(['low', 'medium', 'high']),
+  }),
+  anchor: z.object({
+    digest: z.string(),
+    cid: z.string(),
+    uri: z.string().max(300).optional(),
+    txHash: z.string(),
+    chainId: z.number().int().positive(),
+    registry: z.string(),
+    submitter: z.string().optional(),
   }),
   alert: z.object({
     routing_key: z.string().optional(),
@@ -121,6 +131,13 @@ export function incidentRoutes(deps: IncidentRoutesDeps): Hono<AuthEnv> {
     await found(c.req.param('id'));
     return c.json(await engine.addActionItem(c.req.param('id'), input, c.get('actor')), 201);
   });
+  // `firebreak anchor` reports an anchored postmortem: timeline entry + announcement (idempotent per tx)
+  app.post('/incidents/:id/anchors', async (c) => {
+    const input = await body(c.req.raw, schemas.anchor);
+    await found(c.req.param('id'));
+    const { incident, recorded } = await recordAnchor(engine, c.req.param('id'), input, c.get('actor'));
+    return c.json({ incident: incident.id, recorded }, recorded ? 201 : 200);
+  });
   app.get('/incidents/:id/postmortem', async (c) => {
     const incident = await found(c.req.param('id'));
     if (!deps.postmortem) throw new NotFoundError('postmortems are not available in this build');
@@ -139,6 +156,7 @@ export function alertRoutes(deps: IncidentRoutesDeps): Hono {
     let actor: string | undefined;
     if (token && token.scope === 'write') actor = token.name;
     else if (input.routing_key && deps.config.alerts.routingKeys.includes(input.routing_key)) actor = 'alert';
+    if (!actor && token) throw new ForbiddenError(`token "${token.name}" is read-only`);
     if (!actor) throw new UnauthorizedError('send a write token or a routing_key listed in alerts.routingKeys');
     if (input.event_action === 'trigger' && !input.payload) throw new BadRequestError('payload: required for trigger');
     const incident = await deps.engine.handleAlert(input as Parameters<IncidentEngine['handleAlert']>[0], actor);

@@ -1,0 +1,144 @@
+/**
+ * Ingest: `scan` over freshly emitted traffic (decode, pair, store, judge), timed from its start
+ * to its result, against the same block ranges fetched with bare eth_getLogs (no decoding, no
+ * store) at several range sizes — the best of those is what the RPC itself can serve.
+ */
+import { formatIssue } from '../core/errors.ts';
+import { FirebreakError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { checkConfigObject } from '../config/load.ts';
+import type { Config } from '../config/types.ts';
+import { runScan } from '../app/scan.ts';
+import { drillConfig, type DrillBridge } from '../drill/bridge.ts';
+import { createStore } from '../store/store.ts';
+import type { EmittedTraffic } from './emit.ts';
+
+export interface RawRun {
+  /** blocks per eth_getLogs call */
+  rangeBlocks: number;
+  logs: number;
+  seconds: number;
+  logsPerSec: number;
+}
+
+export interface IngestResult {
+  events: number;
+  logsPerSec: number;
+  seconds: number;
+  rawLogsPerSec: number;
+  rawBestRangeBlocks: number;
+  ratio: number;
+  raw: RawRun[];
+  pendingFound: number;
+  pendingExpected: number;
+}
+
+/** The drill bridge as config for the benchmark (in-memory store, polling at 250 ms). */
+export function benchConfig(bridge: DrillBridge, options: { confirmations?: number; stuckAfter?: string; extra?: Record<string, unknown> } = {}): Config {
+  const raw = drillConfig({
+    bridge,
+    storage: 'pglite://memory',
+    dataDir: '/tmp/firebreak-bench',
+    confirmations: options.confirmations ?? 0,
+    stuckAfter: options.stuckAfter,
+    extra: options.extra,
+  });
+  const checked = checkConfigObject(raw, { baseDir: process.cwd() });
+  if (!checked.config || checked.errors.length > 0) {
+    throw new FirebreakError(`benchmark config invalid: ${checked.errors.map(formatIssue).join('; ')}`, { code: 'bench_config' });
+  }
+  return checked.config;
+}
+
+async function rawPass(
+  url: string,
+  filter: { address: string; topic0: string },
+  fromBlock: number,
+  toBlock: number,
+  rangeBlocks: number,
+): Promise<number> {
+  let logs = 0;
+  for (let from = fromBlock; from <= toBlock; from += rangeBlocks) {
+    const to = Math.min(toBlock, from + rangeBlocks - 1);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'eth_getLogs',
+        params: [{ address: filter.address, topics: [filter.topic0], fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}` }],
+      }),
+    });
+    const body = (await response.json()) as { result?: unknown[]; error?: { message: string } };
+    if (!Array.isArray(body.result)) throw new FirebreakError(`raw eth_getLogs failed: ${body.error?.message ?? 'no result'}`, { code: 'bench_raw' });
+    logs += body.result.length;
+  }
+  return logs;
+}
+
+/** Bare eth_getLogs over both chains at once (as scan reads them), one range size. */
+export async function measureRaw(config: Config, bridge: DrillBridge, traffic: EmittedTraffic, rangeBlocks: number): Promise<RawRun> {
+  const [b] = config.bridges;
+  const started = performance.now();
+  const counts = await Promise.all([
+    rawPass(bridge.source.anvil.url, { address: b!.source.address.toLowerCase(), topic0: b!.source.selector }, 0, traffic.source.toBlock, rangeBlocks),
+    rawPass(
+      bridge.destination.anvil.url,
+      { address: b!.destination.address.toLowerCase(), topic0: b!.destination.selector },
+      0,
+      traffic.destination.toBlock,
+      rangeBlocks,
+    ),
+  ]);
+  const seconds = (performance.now() - started) / 1000;
+  const logs = counts[0]! + counts[1]!;
+  return { rangeBlocks, logs, seconds, logsPerSec: logs / seconds };
+}
+
+export async function benchIngest(options: {
+  bridge: DrillBridge;
+  traffic: EmittedTraffic;
+  logger: Logger;
+  rangeSizes?: number[];
+}): Promise<IngestResult> {
+  const { bridge, traffic, logger } = options;
+  const config = benchConfig(bridge);
+  const blocks = Math.max(traffic.source.toBlock, traffic.destination.toBlock);
+  const sizes = options.rangeSizes ?? [...new Set([1, 2, 5, 10, 25, 100, blocks + 1])].filter((s) => s <= blocks + 1);
+  // warm anvil's log path once so neither side pays for a cold start
+  await measureRaw(config, bridge, traffic, blocks + 1);
+
+  const raw: RawRun[] = [];
+  for (const size of sizes) raw.push(await measureRaw(config, bridge, traffic, size));
+  const best = raw.reduce((a, b) => (b.logsPerSec > a.logsPerSec ? b : a));
+
+  const store = await createStore(config.storage, logger);
+  let result;
+  let seconds: number;
+  try {
+    const started = performance.now();
+    result = await runScan({ config, logger, store });
+    seconds = (performance.now() - started) / 1000;
+  } finally {
+    await store.close();
+  }
+  const events = traffic.deposits + traffic.finalizations;
+  const judged = result.bridges[0];
+  const pendingFound = judged && judged.judged ? judged.pending : -1;
+  if (pendingFound !== traffic.pending) {
+    throw new FirebreakError(`scan found ${pendingFound} pending transfers, expected ${traffic.pending}`, { code: 'bench_mismatch' });
+  }
+  const logsPerSec = events / seconds;
+  return {
+    events,
+    logsPerSec,
+    seconds,
+    rawLogsPerSec: best.logsPerSec,
+    rawBestRangeBlocks: best.rangeBlocks,
+    ratio: logsPerSec / best.logsPerSec,
+    raw,
+    pendingFound,
+    pendingExpected: traffic.pending,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Memory: the process's RSS growth per pending transfer. N deposits without finalization are
+ * written into a fresh store (the default embedded PGlite in a temporary directory, as `start`
+ * runs it), then the bridge is judged the way the watcher judges it on every pass. RSS is sampled
+ * while that runs (peak) and after it (steady), against a baseline taken with the store open and
+ * empty. The rows go straight into the store through the same insert the chain sync uses: a
+ * million events on anvil would measure anvil, not us.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Logger } from '../core/log.ts';
+import type { Config } from '../config/types.ts';
+import { DRILL_TOKENS } from '../drill/bridge.ts';
+import { createStore } from '../store/store.ts';
+import { type DepositRow, insertDeposits } from '../store/transfers.ts';
+import { judgeBridge } from '../watchers/bridge.ts';
+
+export interface MemoryResult {
+  pending: number;
+  /** steady RSS growth per pending transfer after a judgement pass */
+  bytesPerPending: number;
+  /** peak RSS growth per pending transfer during a judgement pass */
+  peakBytesPerPending: number;
+  /** JS heap growth per pending transfer after a judgement pass */
+  heapBytesPerPending: number;
+  baselineRssMb: number;
+  peakRssMb: number;
+  judgeMs: number;
+  store: string;
+}
+
+function collect(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // no gc available: the figures include some garbage, which only makes them pessimistic
+  }
+}
+
+export async function benchMemory(options: { config: Config; pending: number; logger: Logger }): Promise<MemoryResult> {
+  const { config, logger } = options;
+  const bridge = config.bridges[0]!;
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-mem-'));
+  const store = await createStore({ kind: 'pglite', url: join(dir, 'db') }, logger);
+  const judge = () =>
+    judgeBridge(store.db, {
+      bridge,
+      policy: config.severityPolicy,
+      sourceChainTime: Math.floor(Date.now() / 1000),
+      destinationHalted: false,
+      priceOf: () => ({ symbol: 'USDC', decimals: 6, priceUsd: 1 }),
+    });
+  try {
+    await judge();
+    collect();
+    const baseline = process.memoryUsage();
+    const chunk = 20_000;
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < options.pending; i += chunk) {
+      const rows: DepositRow[] = [];
+      for (let k = i; k < Math.min(options.pending, i + chunk); k++) {
+        const key = `0x${k.toString(16)}`;
+        rows.push({
+          bridge: bridge.id,
+          transferKey: key,
+          transferId: `0x${k.toString(16).padStart(64, '0')}`,
+          blockNumber: 1 + Math.floor(k / 1000),
+          blockTimestamp: now - 86_400,
+          txHash: `0x${(k >> 10).toString(16).padStart(64, '0')}`,
+          logIndex: k % 1000,
+          token: DRILL_TOKENS.usdc.address,
+          amount: 100_000_000n,
+        });
+      }
+      await store.transaction((trx) => insertDeposits(trx, rows));
+    }
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const started = performance.now();
+    const judgement = await judge();
+    const judgeMs = performance.now() - started;
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    if (judgement.pending !== options.pending) logger.warn({ found: judgement.pending, expected: options.pending }, 'memory benchmark: pending count differs');
+    collect();
+    const after = process.memoryUsage();
+    return {
+      pending: options.pending,
+      bytesPerPending: Math.max(0, after.rss - baseline.rss) / options.pending,
+      peakBytesPerPending: Math.max(0, peak - baseline.rss) / options.pending,
+      heapBytesPerPending: Math.max(0, after.heapUsed - baseline.heapUsed) / options.pending,
+      baselineRssMb: baseline.rss / 2 ** 20,
+      peakRssMb: peak / 2 ** 20,
+      judgeMs,
+      store: 'pglite (directory)',
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

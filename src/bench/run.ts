@@ -1,0 +1,211 @@
+/**
+ * `firebreak bench`: every benchmark on fresh local anvil chains, each figure next to its
+ * reference measured in the same run, the targets of the benchmark issue beside them, and the
+ * whole written to `bench/results.json`. Figures that could not be measured say why; nothing is
+ * ever filled in.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { reasonOf } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { startBenchChains } from './chains.ts';
+import { emitTraffic } from './emit.ts';
+import { benchConfig, benchIngest, type IngestResult } from './ingest.ts';
+import { benchLatency, type LatencyEndPoint, type LatencyResult } from './latency.ts';
+import { benchMemory, type MemoryResult } from './memory.ts';
+import { benchPeer, type PeerResult } from './peer.ts';
+import { timeScanProcess } from './scan-process.ts';
+import { round } from './stats.ts';
+
+export interface BenchSizes {
+  /** events emitted for ingest and the peer (half deposits, half finalizations) */
+  events: number;
+  latencyTrials: number;
+  pending: number;
+}
+
+export const DEFAULT_SIZES: BenchSizes = { events: 200_000, latencyTrials: 100, pending: 100_000 };
+export const FULL_SIZES: BenchSizes = { events: 1_000_000, latencyTrials: 100, pending: 1_000_000 };
+
+export interface BenchOptions {
+  sizes: BenchSizes;
+  logger: Logger;
+  /** human progress lines (stderr) */
+  say(line: string): void;
+  /** skip the peer (Ponder) run */
+  skipPeer?: boolean;
+  /** where the latency clock stops (default: the incident change being committed) */
+  latencyEndPoint?: () => Promise<LatencyEndPoint | undefined>;
+  /** write the results here (default bench/results.json; null: do not write) */
+  output?: string | null;
+}
+
+type Unavailable = { available: false; reason: string };
+
+export interface BenchResults {
+  at: string;
+  node: string;
+  platform: string;
+  sizes: BenchSizes;
+  ingest: (IngestResult & { available: true }) | Unavailable;
+  peer:
+    | { available: true; name: string; version: string; logsPerSec: number; seconds: number; oursLogsPerSec: number; oursSeconds: number; ratio: number; events: number }
+    | (Unavailable & { name: string; logsPerSec: null; ratio: null });
+  latency: (LatencyResult & { available: true }) | Unavailable;
+  memory: (MemoryResult & { available: true }) | Unavailable;
+  mirror: Unavailable;
+  api: Unavailable;
+  targets: Record<string, string>;
+  seconds: number;
+}
+
+export const TARGETS = {
+  'ingest.ratio': '>= 0.8',
+  'peer.ratio': '>= 5',
+  'latency.p99Ms': '<= 500 with 250 ms polling (<= 200 with WebSocket)',
+  'memory.bytesPerPending': '<= 300',
+  'mirror.p50Ms': '<= 500',
+  'api.summaryRps': '>= 5000',
+};
+
+function rounded<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = typeof v === 'number' ? round(v, v < 10 ? 3 : 1) : v;
+  return out as T;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const { sizes, logger, say } = options;
+  const started = performance.now();
+  const results: BenchResults = {
+    at: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    sizes,
+    ingest: { available: false, reason: 'not run' },
+    peer: { available: false, name: 'ponder', reason: 'not run', logsPerSec: null, ratio: null },
+    latency: { available: false, reason: 'not run' },
+    memory: { available: false, reason: 'not run' },
+    mirror: { available: false, reason: 'not measured in this build (the mirror publisher has no benchmark hook yet)' },
+    api: { available: false, reason: 'not measured in this build (no load benchmark for /api/v2/summary.json yet)' },
+    targets: TARGETS,
+    seconds: 0,
+  };
+
+  // 1 + 2: ingest and the peer share one set of chains and one traffic
+  {
+    const chains = await startBenchChains();
+    try {
+      say(`emitting ${sizes.events.toLocaleString('en-US')} events on two anvil chains`);
+      const traffic = await emitTraffic(chains.bridge, { events: sizes.events });
+      say(`  emitted in ${traffic.seconds.toFixed(1)} s; ingest: scan vs bare eth_getLogs`);
+      try {
+        const ingest = await benchIngest({ bridge: chains.bridge, traffic, logger });
+        results.ingest = { available: true, ...rounded(ingest), raw: ingest.raw.map((r) => rounded(r)) };
+        say(`  ours ${Math.round(ingest.logsPerSec)} logs/s, raw ${Math.round(ingest.rawLogsPerSec)} logs/s, ratio ${ingest.ratio.toFixed(3)}`);
+      } catch (error) {
+        results.ingest = { available: false, reason: reasonOf(error) };
+        say(`  ingest failed: ${reasonOf(error)}`);
+      }
+      if (!options.skipPeer) {
+        say('peer: the same events through Ponder and through `firebreak scan`, both as processes');
+        try {
+          const peer: PeerResult = await benchPeer({ bridge: chains.bridge, traffic });
+          if (!peer.available) {
+            results.peer = { ...peer, logsPerSec: null, ratio: null };
+          } else if (peer.pendingFound !== traffic.pending) {
+            results.peer = { available: false, name: peer.name, reason: `ponder found ${peer.pendingFound} pending, expected ${traffic.pending}`, logsPerSec: null, ratio: null };
+          } else {
+            const ours = await timeScanProcess(chains.bridge);
+            if (ours.pendingFound !== traffic.pending) throw new Error(`firebreak scan found ${ours.pendingFound} pending, expected ${traffic.pending}`);
+            const events = traffic.deposits + traffic.finalizations;
+            const oursLogsPerSec = events / ours.seconds;
+            results.peer = rounded({
+              available: true as const,
+              name: peer.name,
+              version: peer.version,
+              events,
+              logsPerSec: peer.logsPerSec,
+              seconds: peer.seconds,
+              oursLogsPerSec,
+              oursSeconds: ours.seconds,
+              ratio: oursLogsPerSec / peer.logsPerSec,
+            });
+            say(`  ponder ${Math.round(peer.logsPerSec)} events/s (${peer.seconds.toFixed(1)} s), ours ${Math.round(oursLogsPerSec)} events/s (${ours.seconds.toFixed(1)} s)`);
+          }
+        } catch (error) {
+          results.peer = { available: false, name: 'ponder', reason: reasonOf(error), logsPerSec: null, ratio: null };
+        }
+        if (!results.peer.available) say(`  peer unavailable: ${results.peer.reason}`);
+      } else {
+        results.peer = { available: false, name: 'ponder', reason: 'skipped (--no-peer)', logsPerSec: null, ratio: null };
+      }
+    } finally {
+      await chains.stop();
+    }
+  }
+
+  // 3: detection latency on fresh chains (a quiet chain, as in production between bursts)
+  {
+    const chains = await startBenchChains();
+    try {
+      say(`detection latency: ${sizes.latencyTrials} trials`);
+      const endPoint = await options.latencyEndPoint?.();
+      const latency = await benchLatency({ bridge: chains.bridge, trials: sizes.latencyTrials, logger, endPoint });
+      results.latency = { available: true, ...rounded(latency) };
+      say(`  p50 ${latency.p50Ms.toFixed(0)} ms, p99 ${latency.p99Ms.toFixed(0)} ms (to: ${latency.endPoint})`);
+    } catch (error) {
+      results.latency = { available: false, reason: reasonOf(error) };
+      say(`  latency failed: ${reasonOf(error)}`);
+    } finally {
+      await chains.stop();
+    }
+  }
+
+  // 4: memory with many pending transfers (no chain needed: the rows go straight into the store)
+  try {
+    say(`memory: ${sizes.pending.toLocaleString('en-US')} pending transfers`);
+    const chains = await startBenchChains();
+    const config = benchConfig(chains.bridge);
+    await chains.stop();
+    const memory = await benchMemory({ config, pending: sizes.pending, logger });
+    results.memory = { available: true, ...rounded(memory) };
+    say(`  ${Math.round(memory.bytesPerPending)} bytes/pending (peak ${Math.round(memory.peakBytesPerPending)}), judge pass ${memory.judgeMs.toFixed(0)} ms`);
+  } catch (error) {
+    results.memory = { available: false, reason: reasonOf(error) };
+    say(`  memory failed: ${reasonOf(error)}`);
+  }
+
+  results.seconds = round((performance.now() - started) / 1000, 1);
+  if (options.output !== null) {
+    const file = options.output ?? 'bench/results.json';
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  }
+  return results;
+}
+
+/** The table for people. */
+export function renderBench(results: BenchResults): string {
+  const rows: Array<[string, string, string, string]> = [];
+  const na = (r: { reason: string }) => `n/a (${r.reason})`;
+  const { ingest, peer, latency, memory } = results;
+  if (ingest.available) {
+    rows.push(['ingest', `${Math.round(ingest.logsPerSec)} logs/s`, `raw eth_getLogs ${Math.round(ingest.rawLogsPerSec)} logs/s (${ingest.rawBestRangeBlocks}-block ranges)`, `ratio ${ingest.ratio} (target ${TARGETS['ingest.ratio']})`]);
+  } else rows.push(['ingest', na(ingest), '', '']);
+  if (peer.available) {
+    rows.push(['peer', `${Math.round(peer.oursLogsPerSec)} events/s end to end`, `${peer.name} ${peer.version} ${Math.round(peer.logsPerSec)} events/s`, `ratio ${peer.ratio} (target ${TARGETS['peer.ratio']})`]);
+  } else rows.push(['peer', na(peer), '', '']);
+  if (latency.available) {
+    rows.push(['latency', `p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms`, `${latency.trials} trials, ${latency.mode} every ${latency.pollIntervalMs} ms`, `target ${TARGETS['latency.p99Ms']}`]);
+    rows.push(['', `  (to: ${latency.endPoint})`, '', '']);
+  } else rows.push(['latency', na(latency), '', '']);
+  if (memory.available) {
+    rows.push(['memory', `${Math.round(memory.bytesPerPending)} bytes/pending`, `${memory.pending} pending, peak ${Math.round(memory.peakBytesPerPending)} B, judge ${Math.round(memory.judgeMs)} ms`, `target ${TARGETS['memory.bytesPerPending']}`]);
+  } else rows.push(['memory', na(memory), '', '']);
+  rows.push(['mirror', na(results.mirror), '', '']);
+  rows.push(['api', na(results.api), '', '']);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd());
+  return `firebreak bench (${results.sizes.events} events, ${results.seconds} s)\n\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,164 @@
+/**
+ * `firebreak postmortem <incidentId> [--out FILE]`: the postmortem Markdown, from the running
+ * service (GET /api/incidents/:id/postmortem, token from server.apiTokens) when one answers at
+ * server.host:port, else straight from the store — PostgreSQL always, an embedded PGlite directory
+ * only when no other process holds it (PGlite is single-process).
+ *
+ * Also the two ways every postmortem command reaches the incidents (`serviceRequest`, `withStore`),
+ * reused by `anchor` to record the anchor.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { createLogger } from '../app/logger.ts';
+import type { Config } from '../config/types.ts';
+import { BadRequestError, FirebreakError, NotFoundError, reasonOf } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { renderPostmortemById } from '../postmortem/generate.ts';
+import { createStore, type Store } from '../store/store.ts';
+import type { CommandSpec } from './args.ts';
+import { loadConfigOrExit } from './config.ts';
+import { claimStore, storeHolder } from './start.ts';
+
+/** Where this config's service listens (a wildcard host is reached on loopback). */
+export function serviceUrl(config: Config): string {
+  const host = ['0.0.0.0', '::', ''].includes(config.server.host) ? '127.0.0.1' : config.server.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
+}
+
+/**
+ * A request to the running service with a token of the needed scope from server.apiTokens.
+ * Returns null when nothing listens there (then the caller uses the store); throws when the
+ * service refuses the token.
+ */
+export async function serviceRequest(
+  config: Config,
+  path: string,
+  init: { method?: string; body?: unknown; scope?: 'read' | 'write'; timeoutMs?: number } = {},
+): Promise<Response | null> {
+  const url = serviceUrl(config);
+  const scope = init.scope ?? 'read';
+  const token =
+    scope === 'write' ? config.server.apiTokens.find((t) => t.scope === 'write') : (config.server.apiTokens.find((t) => t.scope === 'read') ?? config.server.apiTokens[0]);
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token.token}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(`${url}${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
+    });
+  } catch {
+    return null;
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new FirebreakError(
+      `the service at ${url} refused the token${token ? ` "${token.name}"` : ''}: add a ${scope} token to server.apiTokens`,
+      { code: 'service_auth' },
+    );
+  }
+  return response;
+}
+
+/** The error message of a non-2xx API answer. */
+export async function apiError(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  try {
+    const json = JSON.parse(text) as { message?: string };
+    if (json.message) return json.message;
+  } catch {
+    /* not JSON */
+  }
+  return text.trim().split('\n')[0] || `HTTP ${response.status}`;
+}
+
+/**
+ * Run `fn` on the store when no service answers: PostgreSQL as is; an embedded PGlite directory
+ * only when no live process holds it (and held by this one meanwhile, so `start` waits for us).
+ */
+export async function withStore<T>(config: Config, command: string, logger: Logger, fn: (store: Store) => Promise<T>): Promise<T> {
+  const { storage } = config;
+  if (storage.kind === 'pglite') {
+    if (storage.url === 'memory://') {
+      throw new FirebreakError(`no service answers at ${serviceUrl(config)} and the store is in memory (storage.url: pglite://memory): start the service`, {
+        code: 'store_unavailable',
+      });
+    }
+    const holder = storeHolder(storage);
+    if (holder) {
+      throw new FirebreakError(
+        `no answer at ${serviceUrl(config)}, and firebreak ${holder.command} (pid ${holder.pid}) holds the embedded store ${storage.url}; refusing to open it (PGlite is single-process): ask that service, or use PostgreSQL`,
+        { code: 'store_busy', details: { pid: holder.pid } },
+      );
+    }
+    if (!existsSync(storage.url)) {
+      throw new FirebreakError(`no service answers at ${serviceUrl(config)} and there is no store at ${storage.url} yet`, { code: 'store_unavailable' });
+    }
+  }
+  const claim = claimStore(storage, command);
+  try {
+    let store: Store;
+    try {
+      store = await createStore(storage, logger);
+    } catch (error) {
+      if (error instanceof FirebreakError) throw error;
+      throw new FirebreakError(`cannot open the store: ${reasonOf(error)}`, { code: 'store_open', cause: error });
+    }
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    claim.release();
+  }
+}
+
+/** The postmortem Markdown of an incident, from the service or the store. */
+export async function fetchPostmortem(config: Config, incidentId: string, logger: Logger): Promise<{ markdown: string; from: string }> {
+  const response = await serviceRequest(config, `/api/incidents/${encodeURIComponent(incidentId)}/postmortem`);
+  if (response) {
+    if (response.status === 404) throw new NotFoundError(`no incident ${incidentId} (asked the service at ${serviceUrl(config)})`);
+    if (!response.ok) throw new FirebreakError(`the service at ${serviceUrl(config)} answered ${response.status}: ${await apiError(response)}`, { code: 'service_http' });
+    return { markdown: await response.text(), from: serviceUrl(config) };
+  }
+  logger.info({ service: serviceUrl(config) }, 'no service answers: reading the store');
+  const markdown = await withStore(config, 'postmortem', logger, (store) => renderPostmortemById(store, config, incidentId));
+  return { markdown, from: `${config.storage.kind} store` };
+}
+
+export const postmortemCommand: CommandSpec = {
+  name: 'postmortem',
+  summary: 'write the postmortem Markdown for an incident',
+  usage: 'firebreak postmortem <incidentId> [--out FILE] [--config FILE]',
+  help: [
+    '  <incidentId>        e.g. INC-0001',
+    '  --out, -o FILE      write it to FILE (default: stdout); anchor that exact file afterwards',
+    '  from the running service when one answers at server.host:port, else from the store',
+  ],
+  options: { out: { type: 'string', short: 'o' } },
+  allowPositionals: true,
+  async run({ values, positionals, configFile }) {
+    const logger = createLogger({ level: process.env.FIREBREAK_LOG_LEVEL ?? 'warn' });
+    if (positionals.length !== 1 || !positionals[0]!.trim()) {
+      throw new BadRequestError('which incident? usage: firebreak postmortem <incidentId> [--out FILE]', { code: 'usage' });
+    }
+    const incidentId = positionals[0]!.trim();
+    const out = typeof values.out === 'string' ? values.out : undefined;
+    if (values.out !== undefined && !out) throw new BadRequestError('--out needs a file name', { code: 'usage' });
+    const config = loadConfigOrExit(configFile, logger);
+    const { markdown, from } = await fetchPostmortem(config, incidentId, logger);
+    if (out) {
+      try {
+        writeFileSync(out, markdown);
+      } catch (error) {
+        throw new BadRequestError(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? reasonOf(error)}`);
+      }
+      process.stderr.write(`wrote the postmortem of ${incidentId} to ${out} (${Buffer.byteLength(markdown)} bytes, from the ${from})\n`);
+    } else {
+      process.stdout.write(markdown);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,162 @@
+/**
+ * `POST /webhooks/discord`: Discord's interactions endpoint. Every request is verified (Ed25519
+ * over timestamp + raw body with `discord.publicKey`); forged, unsigned or older than 5 minutes
+ * (replay) → 401. Each interaction id is handled once (inbound_events). `/incident` runs the
+ * incident engine's commands as `discord:<user>`; the mutating ones need a role in
+ * `allowedRoleIds`, anybody else gets an ephemeral refusal and nothing changes.
+ */
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { Hono } from 'hono';
+import { sql } from 'kysely';
+import type { IncidentCommands } from '../../core/commands.ts';
+import { reasonOf } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { Incident, IncidentStatus, Role, Severity } from '../../core/types.ts';
+import type { DiscordConfig } from '../../config/types.ts';
+import type { Db } from '../../store/store.ts';
+import { statusReply } from './replies.ts';
+
+export const MAX_INTERACTION_AGE_MS = 5 * 60_000;
+export const MUTATING = new Set(['declare', 'ack', 'update', 'note', 'role', 'resolve']);
+const EPHEMERAL = 64;
+
+export interface InteractionDeps {
+  config?: DiscordConfig;
+  db: Db;
+  commands: IncidentCommands;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** The raw 32-byte Ed25519 public key (hex, as Discord shows it) as a node:crypto key. */
+export function discordPublicKey(hex: string): KeyObject {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error('discord.publicKey must be 64 hex characters');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(hex, 'hex').toString('base64url') }, format: 'jwk' });
+}
+
+export function verifySignature(key: KeyObject, timestamp: string, body: string, signatureHex: string): boolean {
+  if (!/^[0-9a-fA-F]{128}$/.test(signatureHex)) return false;
+  try {
+    return verify(null, Buffer.from(timestamp + body), key, Buffer.from(signatureHex, 'hex'));
+  } catch {
+    return false;
+  }
+}
+
+interface CommandOption {
+  name: string;
+  type: number;
+  value?: string | number | boolean;
+  options?: CommandOption[];
+}
+
+interface Interaction {
+  id: string;
+  type: number;
+  data?: { name: string; options?: CommandOption[] };
+  member?: { roles?: string[]; user?: { id: string; username?: string } };
+  user?: { id: string; username?: string };
+}
+
+function reply(content: string, ephemeral = false) {
+  return { type: 4, data: { content: content.slice(0, 2000), allowed_mentions: { parse: [] }, ...(ephemeral ? { flags: EPHEMERAL } : {}) } };
+}
+
+export function createDiscordInteractions(deps: InteractionDeps): Hono {
+  const app = new Hono();
+  const key = deps.config?.publicKey ? safeKey(deps.config.publicKey, deps.logger) : null;
+
+  app.post('/webhooks/discord', async (c) => {
+    if (!key) return c.json({ error: 'Discord interactions are not configured (discord.publicKey)' }, 401);
+    const body = await c.req.text();
+    const signature = c.req.header('x-signature-ed25519') ?? '';
+    const timestamp = c.req.header('x-signature-timestamp') ?? '';
+    if (!signature || !timestamp || !verifySignature(key, timestamp, body, signature)) {
+      return c.json({ error: 'invalid request signature' }, 401);
+    }
+    const sentAt = Number(timestamp) * 1000;
+    if (!Number.isFinite(sentAt) || Math.abs(deps.now().getTime() - sentAt) > MAX_INTERACTION_AGE_MS) {
+      return c.json({ error: 'interaction timestamp is too old (replay?)' }, 401);
+    }
+    let interaction: Interaction;
+    try {
+      interaction = JSON.parse(body) as Interaction;
+    } catch {
+      return c.json({ error: 'body is not JSON' }, 400);
+    }
+    if (interaction.type === 1) return c.json({ type: 1 });
+    if (interaction.type !== 2 || !interaction.data) return c.json(reply('This interaction is not supported.', true));
+    const fresh = await sql<{ id: string }>`insert into inbound_events (id, source, received_at)
+      values (${`discord:${interaction.id}`}, 'discord', ${deps.now()}) on conflict (id) do nothing returning id`.execute(deps.db);
+    if (fresh.rows.length === 0) return c.json(reply('This interaction was already handled.', true));
+    return c.json(await runCommand(deps, interaction));
+  });
+  return app;
+}
+
+function safeKey(hex: string, logger: Logger): KeyObject | null {
+  try {
+    return discordPublicKey(hex);
+  } catch (error) {
+    logger.error({ reason: reasonOf(error) }, 'discord.publicKey is unusable; interactions are refused');
+    return null;
+  }
+}
+
+async function runCommand(deps: InteractionDeps, interaction: Interaction) {
+  const sub = interaction.data!.options?.[0];
+  if (interaction.data!.name !== 'incident' || !sub) return reply('Unknown command. Use /incident.', true);
+  const options = Object.fromEntries((sub.options ?? []).map((o) => [o.name, String(o.value ?? '')]));
+  const user = interaction.member?.user ?? interaction.user;
+  const actor = `discord:${user?.username ?? user?.id ?? 'unknown'}`;
+  const log = deps.logger.child({ interaction: interaction.id, subcommand: sub.name, actor });
+  if (MUTATING.has(sub.name)) {
+    const roles = interaction.member?.roles ?? [];
+    const allowed = deps.config?.allowedRoleIds ?? [];
+    if (!roles.some((role) => allowed.includes(role))) {
+      log.warn({ roles: interaction.member?.roles ?? [] }, 'refused: no allowed role');
+      return reply(`You need an incident-responder role to run /incident ${sub.name}. Nothing was changed.`, true);
+    }
+  }
+  try {
+    if (sub.name === 'declare') {
+      const incident = await deps.commands.declare({ title: options.title ?? '', severity: (options.severity ?? '') as Severity, summary: options.summary }, actor);
+      log.info({ incident: incident.id }, 'declared from Discord');
+      return reply(`Declared ${incident.id} (${incident.severity}): ${incident.title}`);
+    }
+    const target = await targetIncident(deps.commands, options.incident);
+    if (!target) return reply(options.incident ? `No incident ${options.incident}.` : 'There is no open incident.', true);
+    let incident: Incident;
+    switch (sub.name) {
+      case 'status':
+        return reply(statusReply(target, deps.now()));
+      case 'ack':
+        incident = await deps.commands.acknowledge(target.id, actor);
+        return reply(`${incident.id} acknowledged by ${incident.acknowledgedBy}.`);
+      case 'update':
+        incident = await deps.commands.postUpdate(target.id, { message: options.message ?? '', status: options.status ? (options.status as IncidentStatus) : undefined }, actor);
+        return reply(`Update posted on ${incident.id} (status ${incident.status}).`);
+      case 'note':
+        incident = await deps.commands.addNote(target.id, options.text ?? '', actor);
+        return reply(`Note added to ${incident.id}'s timeline.`, true);
+      case 'role':
+        incident = await deps.commands.assignRole(target.id, (options.role ?? '') as Role, options.who ?? '', actor);
+        return reply(`${incident.id}: ${options.who} is ${options.role}.`);
+      case 'resolve':
+        incident = await deps.commands.resolve(target.id, actor, options.message || undefined);
+        return reply(`${incident.id} resolved.`);
+      default:
+        return reply(`Unknown subcommand ${sub.name}.`, true);
+    }
+  } catch (error) {
+    log.warn({ reason: reasonOf(error) }, 'command failed');
+    return reply(`Could not run /incident ${sub.name}: ${reasonOf(error)}`, true);
+  }
+}
+
+/** The named incident, or the newest open one. */
+async function targetIncident(commands: IncidentCommands, id: string | undefined): Promise<Incident | null> {
+  if (id) return commands.get(id.trim().toUpperCase());
+  const open = await commands.list({ status: 'open', limit: 20 });
+  return open[0] ?? null;
+}

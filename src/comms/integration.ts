@@ -1,0 +1,63 @@
+/**
+ * The comms feature module plugged into the service: the message sink (templates → outbox rows
+ * for Discord and Telegram), the Discord deliverer, the Discord interactions webhook, and the
+ * timeline record of every chat message sent. Telegram's deliverer, sink and webhook join here
+ * (marked TELEGRAM below).
+ */
+import { Hono } from 'hono';
+import type { IntegrationFactory } from '../app/service.ts';
+import type { Deliverer, DeliveryEvent } from '../delivery/worker.ts';
+import type { EffectSink } from '../store/effects.ts';
+import { createDiscordDeliverer } from './discord/deliver.ts';
+import { createDiscordInteractions } from './discord/interactions.ts';
+import { LIVE_KIND, createCommsSink } from './sink.ts';
+import { createPagingParts } from './paging/integration.ts';
+import { createTelegramParts } from './telegram/integration.ts';
+
+/** chat channels whose deliveries go on the incident timeline */
+const CHAT_PREFIXES = ['discord:', 'telegram:'];
+
+export const createCommsIntegration: IntegrationFactory = (ctx) => {
+  const { config, store, engine, logger, now } = ctx;
+  const log = logger.child({ module: 'comms' });
+  const sinks: EffectSink[] = [createCommsSink({ config })];
+  const deliverers: Deliverer[] = [];
+  const routes = new Hono();
+
+  // Discord: deliverer only with a token (without one the sink queues rows as `skipped`)
+  if (config.discord?.token) deliverers.push(createDiscordDeliverer({ config: config.discord, db: store.db }));
+  routes.route('/', createDiscordInteractions({ config: config.discord, db: store.db, commands: engine.commands, logger: log, now }));
+
+  // Telegram: deliverer of `telegram:*` rows (with a token) and the /webhooks/telegram commands
+  const telegram = createTelegramParts(ctx);
+  deliverers.push(...telegram.deliverers);
+  if (telegram.routes) routes.route('/', telegram.routes);
+  // Paging: PagerDuty Events v2 and signed webhooks for page/unpage effects (held in maintenance windows)
+  const paging = createPagingParts(ctx);
+  sinks.push(...paging.sinks);
+  deliverers.push(...paging.deliverers);
+
+  return {
+    name: 'comms',
+    sinks,
+    deliverers,
+    routes,
+    start: paging.start,
+    stop: paging.stop,
+    async onDelivered(event: DeliveryEvent) {
+      await paging.onDelivered(event);
+      const { row } = event;
+      if (!row.incidentId || !CHAT_PREFIXES.some((p) => row.channel.startsWith(p)) || event.outcome === 'retry') return;
+      const result = (event.result ?? {}) as { messageId?: string | number; edited?: boolean };
+      // the live card is edited on every change: only its first post goes on the timeline
+      if (row.kind === LIVE_KIND && result.edited) return;
+      const text =
+        event.outcome === 'sent'
+          ? `Message "${row.kind}" sent to ${row.channel}`
+          : `Message "${row.kind}" to ${row.channel} failed: ${event.error ?? 'unknown error'}`;
+      await engine.record(row.incidentId, [
+        { kind: 'message', text, actor: 'firebreak', data: { channel: row.channel, messageKind: row.kind, outcome: event.outcome, messageId: result.messageId ?? null, outbox: row.id } },
+      ]);
+    },
+  };
+};

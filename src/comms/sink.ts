@@ -1,0 +1,117 @@
+/**
+ * The comms effect sink: inside the incident change's transaction it renders the playbook's
+ * templates for every audience the incident's severity reaches and queues one outbox row per
+ * platform and audience. Unconfigured platforms get the row too, as `skipped`, so the dashboard
+ * shows what would have been sent. A `page` adds a message to `ops` naming the tier's handles;
+ * every change also refreshes the Discord live-status card (edited in place by the deliverer).
+ */
+import type { Effect } from '../core/effects.ts';
+import type { Audience, Incident } from '../core/types.ts';
+import type { Config } from '../config/types.ts';
+import type { EffectSink } from '../store/effects.ts';
+import { type OutboxInsert, enqueue } from '../store/outbox.ts';
+import type { Db } from '../store/store.ts';
+import { discordMessage, telegramMessage, templateFile } from './messages.ts';
+import { incidentVars } from './vars.ts';
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+
+export const LIVE_KIND = 'live';
+export const PAGE_KIND = 'page';
+
+export interface CommsSinkOptions {
+  config: Config;
+  /** template set; defaults to the playbook's */
+  templates?: Record<string, string>;
+}
+
+export function createCommsSink(options: CommsSinkOptions): EffectSink {
+  const { config } = options;
+  const templates = options.templates ?? config.playbooks.templates;
+
+  function rowsFor(kind: string, audiences: Audience[], incident: Incident, dedup: string, vars: Record<string, string>, now: Date, mentions: { discord?: string; telegram?: string } = {}): OutboxInsert[] {
+    const rows: OutboxInsert[] = [];
+    for (const audience of audiences) {
+      const file = templateFile(templates, kind, audience);
+      if (!file) continue;
+      const discordChannel = config.discord?.channels[audience] ?? null;
+      const discordReady = Boolean(config.discord?.token && discordChannel);
+      const discordKey = `${incident.id}:${dedup}:discord:${audience}`;
+      const discordVars = { ...vars, paged: mentions.discord ?? '' };
+      rows.push({
+        key: discordKey,
+        incidentId: incident.id,
+        channel: `discord:${audience}`,
+        kind,
+        status: discordReady ? 'pending' : 'skipped',
+        payload: discordMessage(templates, file, discordVars, {
+          channelId: discordChannel,
+          key: discordKey,
+          severity: incident.severity,
+          resolved: incident.status === 'resolved',
+          at: now,
+          mentions: mentions.discord ? [mentions.discord] : [],
+        }).payload,
+      });
+      const chatId = config.telegram?.chats[audience] ?? null;
+      const telegramReady = Boolean(config.telegram?.token && chatId);
+      rows.push({
+        key: `${incident.id}:${dedup}:telegram:${audience}`,
+        incidentId: incident.id,
+        channel: `telegram:${audience}`,
+        kind,
+        status: telegramReady ? 'pending' : 'skipped',
+        payload: telegramMessage(templates, file, { ...vars, paged: mentions.telegram ?? '' }, chatId).payload,
+      });
+    }
+    return rows;
+  }
+
+  /** One live card per incident and Discord channel; a new row only when its text changed. */
+  async function liveRows(trx: Db, incident: Incident, now: Date): Promise<OutboxInsert[]> {
+    if (!config.discord?.token) return [];
+    const rows: OutboxInsert[] = [];
+    const vars = incidentVars(config, incident, now);
+    for (const audience of config.playbooks.levels[incident.severity].audiences) {
+      const channelId = config.discord.channels[audience];
+      const file = templateFile(templates, LIVE_KIND, audience);
+      if (!channelId || !file) continue;
+      const key = `${incident.id}:live:${incident.timeline.length}:${now.toISOString()}:discord:${audience}`;
+      const payload = discordMessage(templates, file, vars, {
+        channelId,
+        key: `${incident.id}:live:discord:${audience}`,
+        severity: incident.severity,
+        resolved: incident.status === 'resolved',
+        at: now,
+        liveStatus: true,
+      }).payload;
+      // the footer carries the time: compare the card without it
+      const digest = createHash('sha256').update(JSON.stringify({ ...payload, embeds: payload.embeds.map((e) => e.description + e.title + e.color) })).digest('hex');
+      const kvKey = `comms:live-digest:${incident.id}:${audience}`;
+      const previous = await sql<{ value: unknown }>`select value from kv where key = ${kvKey}`.execute(trx);
+      if (previous.rows[0]?.value === digest) continue;
+      await sql`insert into kv (key, value, updated_at) values (${kvKey}, ${JSON.stringify(digest)}, ${now})
+        on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`.execute(trx);
+      rows.push({ key, incidentId: incident.id, channel: `discord:${audience}`, kind: LIVE_KIND, payload });
+    }
+    return rows;
+  }
+
+  return {
+    name: 'comms',
+    async plan(trx: Db, effect: Effect, incident: Incident, now: Date): Promise<void> {
+      if (effect.type === 'notify') {
+        const audiences = config.playbooks.levels[incident.severity].audiences;
+        const vars = incidentVars(config, incident, now, effect);
+        await enqueue(trx, rowsFor(effect.kind, audiences, incident, effect.dedup, vars, now), now);
+      } else if (effect.type === 'page') {
+        const tier = config.oncall.tiers[effect.tier];
+        if (!tier) return;
+        const vars = incidentVars(config, incident, now, { dedup: effect.dedup }, { tier: tier.name });
+        await enqueue(trx, rowsFor(PAGE_KIND, ['ops'], incident, effect.dedup, vars, now, { discord: tier.discord, telegram: tier.telegram }), now);
+      } else if (effect.type === 'publish') {
+        await enqueue(trx, await liveRows(trx, incident, now), now);
+      }
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The governance module as the service sees it: effect sinks that plan auto-pauses and Snapshot
+ * proposals inside incident changes, and the deliverers that send them from the outbox.
+ *
+ * One proposal per incident normally names the pause (the proposal waits for a pause in flight).
+ * When a pause is confirmed only after the incident's proposal already went out without it (the
+ * incident crossed the proposal threshold before the pause threshold), a follow-up proposal asks
+ * governance to ratify or lift that pause — otherwise it would lapse without a vote.
+ */
+import type { IntegrationFactory } from '../app/service.ts';
+import { reasonOf } from '../core/errors.ts';
+import { enqueue, getByKey } from '../store/outbox.ts';
+import { createPauseDeliverer } from './pause/deliverer.ts';
+import { createPauseSink } from './pause/sink.ts';
+import { createProposalDeliverer } from './snapshot/deliverer.ts';
+import { createProposalSink, PROPOSAL_CHANNEL, type ProposalPayload, proposalKey } from './snapshot/sink.ts';
+
+export const createGovernanceIntegration: IntegrationFactory = (ctx) => {
+  const { config, store, engine, now } = ctx;
+  const logger = ctx.logger.child({ module: 'governance' });
+  return {
+    name: 'governance',
+    sinks: [createPauseSink({ config, logger }), createProposalSink({ config, logger })],
+    deliverers: [
+      createPauseDeliverer({ config, engine, logger, now }),
+      createProposalDeliverer({ config, engine, db: store.db, logger, now }),
+    ],
+    async onDelivered(event) {
+      if (!event.row.channel.startsWith('governor:') || event.outcome !== 'sent' || !event.row.incidentId) return;
+      if ((event.result as { status?: string } | null)?.status !== 'confirmed') return;
+      const first = await getByKey(store.db, proposalKey(event.row.incidentId));
+      if (!first || first.status !== 'sent' || (first.result as { pauseTx?: string | null } | null)?.pauseTx) return;
+      const original = first.payload as ProposalPayload;
+      const payload: ProposalPayload = { ...original, ratify: true, summary: `Snapshot proposal to ratify or lift the pause for ${event.row.incidentId}` };
+      await enqueue(store.db, [{ key: proposalKey(event.row.incidentId, true), incidentId: event.row.incidentId, channel: PROPOSAL_CHANNEL, kind: 'proposal', payload }], now()).catch(
+        (error: unknown) => logger.warn({ incident: event.row.incidentId, reason: reasonOf(error) }, 'cannot plan the ratification proposal'),
+      );
+    },
+  };
+};
