@@ -4,11 +4,15 @@
  */
 import type { Config } from '../config/types.ts';
 import { createCommsIntegration } from '../comms/integration.ts';
+import { createGovernanceIntegration } from '../governance/integration.ts';
+import { createMirrorIntegration } from '../mirror/integration.ts';
 import type { IntegrationFactory } from './service.ts';
 
 export function defaultIntegrations(_config: Config): IntegrationFactory[] {
   return [
     // comms, mirror, governance, postmortem: one line each
     createCommsIntegration,
+    createMirrorIntegration,
+    createGovernanceIntegration,
   ];
 }

@@ -10,16 +10,16 @@ import { wireChains } from '../app/watch.ts';
 import type { Config } from '../config/types.ts';
 import { BadRequestError, FirebreakError, NotFoundError, reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { createIncidentEngine } from '../incidents/engine.ts';
+import { createIncidentEngine, type IncidentEngine } from '../incidents/engine.ts';
 import { type AnchorResult, anchorPostmortem } from '../postmortem/anchor.ts';
-import { recordAnchor } from '../postmortem/record.ts';
+import { type AnchorRecord, recordAnchor } from '../postmortem/record.ts';
 import type { EffectSink } from '../store/effects.ts';
 import { getIncident } from '../store/incidents.ts';
 import type { Store } from '../store/store.ts';
 import { createWatchService } from '../watchers/service.ts';
 import type { CommandSpec } from './args.ts';
 import { loadConfigOrExit } from './config.ts';
-import { apiError, serviceRequest, serviceUrl, withStore } from './postmortem.ts';
+import { apiError, serviceRequest, serviceUrl, storeUnavailable, withStore } from './postmortem.ts';
 
 export interface AnchorCommandDeps {
   /** add the file to the IPFS node and return its CID; without it the CID is computed locally */
@@ -48,29 +48,42 @@ export function anchorSettings(config: Config): { chain: Config['chains'][string
 }
 
 /**
- * Does the incident exist? true/false from the service or the store; null when neither can tell
- * (no service, and an in-memory or busy store): anchoring then goes ahead with a warning.
+ * How this command reaches the incident: the running service's API, or the store (one session
+ * for the whole command), or neither (no service, an in-memory or busy store): then it anchors
+ * anyway and says that the timeline could not be updated.
  */
-export async function incidentExists(config: Config, incidentId: string, logger: Logger): Promise<boolean | null> {
-  const response = await serviceRequest(config, `/api/incidents/${encodeURIComponent(incidentId)}`);
-  if (response) {
-    if (response.status === 404) return false;
-    if (!response.ok) throw new FirebreakError(`the service at ${serviceUrl(config)} answered ${response.status}: ${await apiError(response)}`, { code: 'service_http' });
-    return true;
-  }
-  try {
-    return await withStore(config, 'anchor', logger, async (store) => (await getIncident(store.db, incidentId)) !== undefined);
-  } catch (error) {
-    logger.warn({ incident: incidentId, reason: reasonOf(error) }, 'cannot check that the incident exists');
-    return null;
-  }
+export interface IncidentAccess {
+  via: 'service' | 'store' | 'none';
+  /** true/false, or null when it cannot tell */
+  exists(): Promise<boolean | null>;
+  /** record the anchor on the timeline and announce it */
+  record(input: AnchorRecord): Promise<boolean>;
+}
+
+function serviceAccess(config: Config, incidentId: string, first: Response): IncidentAccess {
+  const failed = async (response: Response) =>
+    new FirebreakError(`the service at ${serviceUrl(config)} answered ${response.status}: ${await apiError(response)}`, { code: 'service_http' });
+  return {
+    via: 'service',
+    async exists() {
+      if (first.status === 404) return false;
+      if (!first.ok) throw await failed(first);
+      return true;
+    },
+    async record(input) {
+      const response = await serviceRequest(config, `/api/incidents/${encodeURIComponent(incidentId)}/anchors`, { method: 'POST', body: input, scope: 'write' });
+      if (!response) throw new FirebreakError(`the service at ${serviceUrl(config)} stopped answering`, { code: 'service_gone' });
+      if (!response.ok) throw await failed(response);
+      return ((await response.json()) as { recorded?: boolean }).recorded !== false;
+    },
+  };
 }
 
 /**
  * The comms (and other) sinks of the service's integrations, built but not started, so that an
  * announcement recorded without a running service is queued in the outbox and sent when it starts.
  */
-async function integrationSinks(config: Config, store: Store, engine: ReturnType<typeof createIncidentEngine>, logger: Logger): Promise<EffectSink[]> {
+async function integrationSinks(config: Config, store: Store, engine: IncidentEngine, logger: Logger): Promise<EffectSink[]> {
   const { rpc, syncs } = wireChains({ config, store, logger });
   const watch = createWatchService({ config, store, rpc, syncs, logger });
   const sinks: EffectSink[] = [];
@@ -81,33 +94,29 @@ async function integrationSinks(config: Config, store: Store, engine: ReturnType
   return sinks;
 }
 
-/** Record the anchor on the incident's timeline and announce it: through the service, else the store. */
-export async function recordAnchored(
-  config: Config,
-  result: AnchorResult & { incidentId: string },
-  logger: Logger,
-): Promise<{ via: 'service' | 'store'; recorded: boolean }> {
-  const input = {
-    digest: result.digest,
-    cid: result.cid,
-    uri: result.uri,
-    txHash: result.txHash,
-    chainId: result.chainId,
-    registry: result.registry,
-    submitter: result.submitter,
+function storeAccess(config: Config, store: Store, incidentId: string, logger: Logger): IncidentAccess {
+  return {
+    via: 'store',
+    exists: async () => (await getIncident(store.db, incidentId)) !== undefined,
+    async record(input) {
+      const engine = createIncidentEngine({ store, config, logger });
+      for (const sink of await integrationSinks(config, store, engine, logger)) engine.addSink(sink);
+      return (await recordAnchor(engine, incidentId, input, 'cli')).recorded;
+    },
   };
-  const path = `/api/incidents/${encodeURIComponent(result.incidentId)}/anchors`;
-  const response = await serviceRequest(config, path, { method: 'POST', body: input, scope: 'write' });
-  if (response) {
-    if (!response.ok) throw new FirebreakError(`the service at ${serviceUrl(config)} answered ${response.status}: ${await apiError(response)}`, { code: 'service_http' });
-    const body = (await response.json()) as { recorded?: boolean };
-    return { via: 'service', recorded: body.recorded !== false };
-  }
-  return withStore(config, 'anchor', logger, async (store) => {
-    const engine = createIncidentEngine({ store, config, logger });
-    for (const sink of await integrationSinks(config, store, engine, logger)) engine.addSink(sink);
-    const { recorded } = await recordAnchor(engine, result.incidentId, input, 'cli');
-    return { via: 'store' as const, recorded };
+}
+
+export async function withIncidentAccess<T>(config: Config, incidentId: string, logger: Logger, fn: (access: IncidentAccess) => Promise<T>): Promise<T> {
+  const first = await serviceRequest(config, `/api/incidents/${encodeURIComponent(incidentId)}`);
+  if (first) return fn(serviceAccess(config, incidentId, first));
+  const unavailable = storeUnavailable(config);
+  if (!unavailable) return withStore(config, 'anchor', logger, (store) => fn(storeAccess(config, store, incidentId, logger)));
+  return fn({
+    via: 'none',
+    exists: async () => null,
+    record: async () => {
+      throw unavailable;
+    },
   });
 }
 
@@ -139,35 +148,46 @@ export function createAnchorCommand(deps: AnchorCommandDeps = {}): CommandSpec {
       const config = loadConfigOrExit(configFile, logger);
       const settings = anchorSettings(config);
       if (!settings.signer) throw new BadRequestError('anchor.signer: a private key is needed to anchor (e.g. signer: "${ANCHOR_KEY}")', { code: 'config' });
-      // a typo in the id would cost gas and anchor a postmortem nobody finds: check it first
-      const exists = await incidentExists(config, incidentId, logger);
-      if (exists === false) throw new NotFoundError(`no incident ${incidentId}: check the id (firebreak status lists the open ones)`);
-      const addToIpfs = deps.addToIpfs;
-      const result = await anchorPostmortem({
-        chain: settings.chain,
-        registry: settings.registry,
-        signerKey: settings.signer,
-        bytes,
-        incidentId,
-        addToIpfs: addToIpfs ? (b) => addToIpfs(config, b, logger) : undefined,
-      });
-      logger.info(
-        { incident: incidentId, chain: settings.chain.name, registry: result.registry, txHash: result.txHash, submitter: result.submitter },
-        'postmortem anchored',
-      );
-      process.stdout.write(
-        `${JSON.stringify({ digest: result.digest, cid: result.cid, txHash: result.txHash, chainId: result.chainId, registry: result.registry })}\n`,
-      );
-      try {
-        if (deps.onAnchored) await deps.onAnchored(config, { ...result, incidentId, file: file as string }, logger);
-        else {
-          const { via, recorded } = await recordAnchored(config, { ...result, incidentId }, logger);
-          logger.info({ incident: incidentId, via, recorded }, recorded ? 'anchor recorded on the timeline and announced' : 'anchor was recorded before');
+      await withIncidentAccess(config, incidentId, logger, async (incidents) => {
+        // a typo in the id would cost gas and anchor a postmortem nobody finds: check it first
+        const exists = await incidents.exists();
+        if (exists === false) throw new NotFoundError(`no incident ${incidentId}: check the id (firebreak status lists the open ones)`);
+        if (exists === null) logger.warn({ incident: incidentId }, 'cannot check that the incident exists (no service answers, the store cannot be opened)');
+        const addToIpfs = deps.addToIpfs;
+        const result = await anchorPostmortem({
+          chain: settings.chain,
+          registry: settings.registry,
+          signerKey: settings.signer!,
+          bytes,
+          incidentId,
+          addToIpfs: addToIpfs ? (b) => addToIpfs(config, b, logger) : undefined,
+        });
+        logger.info(
+          { incident: incidentId, chain: settings.chain.name, registry: result.registry, txHash: result.txHash, submitter: result.submitter },
+          'postmortem anchored',
+        );
+        process.stdout.write(
+          `${JSON.stringify({ digest: result.digest, cid: result.cid, txHash: result.txHash, chainId: result.chainId, registry: result.registry })}\n`,
+        );
+        try {
+          if (deps.onAnchored) await deps.onAnchored(config, { ...result, incidentId, file: file as string }, logger);
+          else {
+            const recorded = await incidents.record({
+              digest: result.digest,
+              cid: result.cid,
+              uri: result.uri,
+              txHash: result.txHash,
+              chainId: result.chainId,
+              registry: result.registry,
+              submitter: result.submitter,
+            });
+            logger.info({ incident: incidentId, via: incidents.via, recorded }, recorded ? 'anchor recorded on the timeline and announced' : 'anchor was recorded before');
+          }
+        } catch (error) {
+          // the anchor is on-chain already: a failed follow-up is a warning, not a failed command
+          logger.warn({ incident: incidentId, reason: reasonOf(error) }, 'anchored, but recording it on the timeline or announcing it failed');
         }
-      } catch (error) {
-        // the anchor is on-chain already: a failed follow-up is a warning, not a failed command
-        logger.warn({ incident: incidentId, reason: reasonOf(error) }, 'anchored, but recording or announcing it failed');
-      }
+      });
       return 0;
     },
   };

@@ -7,6 +7,7 @@ import { ConfigError, isFirebreakError, reasonOf } from '../core/errors.ts';
 import { type CommandSpec, commandHelp, parseCommand } from './args.ts';
 import { anchorCommand } from './anchor.ts';
 import { benchCommand } from './bench.ts';
+import { deployCommand } from './deploy.ts';
 import { discordCommand } from './discord.ts';
 import { drillCommand } from './drill.ts';
 import { postmortemCommand } from './postmortem.ts';
@@ -16,12 +17,10 @@ import { statusCommand } from './status.ts';
 import { validateCommand } from './validate.ts';
 import { verifyCommand } from './verify.ts';
 
-const COMMANDS: CommandSpec[] = [drillCommand, scanCommand, validateCommand, startCommand, statusCommand, postmortemCommand, anchorCommand, verifyCommand, benchCommand, discordCommand];
+const COMMANDS: CommandSpec[] = [drillCommand, scanCommand, validateCommand, startCommand, statusCommand, postmortemCommand, anchorCommand, verifyCommand, benchCommand, discordCommand, deployCommand];
 
 /** Commands of the product contract that this build does not ship yet: say so plainly. */
-const PLANNED: Record<string, string> = {
-  deploy: 'deploy the governor or registry',
-};
+const PLANNED: Record<string, string> = {};
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -32,8 +31,7 @@ function usage(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    `not in this build yet: ${Object.keys(PLANNED).join(', ')}`,
-    '',
+    ...(Object.keys(PLANNED).length > 0 ? [`not in this build yet: ${Object.keys(PLANNED).join(', ')}`, ''] : []),
   ].join('\n');
 }
 

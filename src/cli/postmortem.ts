@@ -73,29 +73,36 @@ export async function apiError(response: Response): Promise<string> {
   return text.trim().split('\n')[0] || `HTTP ${response.status}`;
 }
 
+/** Why this command cannot open the store itself (in memory, held by a live process, not created); null when it can. */
+export function storeUnavailable(config: Config): FirebreakError | null {
+  const { storage } = config;
+  if (storage.kind !== 'pglite') return null;
+  if (storage.url === 'memory://') {
+    return new FirebreakError(`no service answers at ${serviceUrl(config)} and the store is in memory (storage.url: pglite://memory): start the service`, {
+      code: 'store_unavailable',
+    });
+  }
+  const holder = storeHolder(storage);
+  if (holder) {
+    return new FirebreakError(
+      `no answer at ${serviceUrl(config)}, and firebreak ${holder.command} (pid ${holder.pid}) holds the embedded store ${storage.url}; refusing to open it (PGlite is single-process): ask that service, or use PostgreSQL`,
+      { code: 'store_busy', details: { pid: holder.pid } },
+    );
+  }
+  if (!existsSync(storage.url)) {
+    return new FirebreakError(`no service answers at ${serviceUrl(config)} and there is no store at ${storage.url} yet`, { code: 'store_unavailable' });
+  }
+  return null;
+}
+
 /**
  * Run `fn` on the store when no service answers: PostgreSQL as is; an embedded PGlite directory
  * only when no live process holds it (and held by this one meanwhile, so `start` waits for us).
  */
 export async function withStore<T>(config: Config, command: string, logger: Logger, fn: (store: Store) => Promise<T>): Promise<T> {
   const { storage } = config;
-  if (storage.kind === 'pglite') {
-    if (storage.url === 'memory://') {
-      throw new FirebreakError(`no service answers at ${serviceUrl(config)} and the store is in memory (storage.url: pglite://memory): start the service`, {
-        code: 'store_unavailable',
-      });
-    }
-    const holder = storeHolder(storage);
-    if (holder) {
-      throw new FirebreakError(
-        `no answer at ${serviceUrl(config)}, and firebreak ${holder.command} (pid ${holder.pid}) holds the embedded store ${storage.url}; refusing to open it (PGlite is single-process): ask that service, or use PostgreSQL`,
-        { code: 'store_busy', details: { pid: holder.pid } },
-      );
-    }
-    if (!existsSync(storage.url)) {
-      throw new FirebreakError(`no service answers at ${serviceUrl(config)} and there is no store at ${storage.url} yet`, { code: 'store_unavailable' });
-    }
-  }
+  const unavailable = storeUnavailable(config);
+  if (unavailable) throw unavailable;
   const claim = claimStore(storage, command);
   try {
     let store: Store;

@@ -10,6 +10,7 @@ import type { Config } from '../config/types.ts';
 import { discordMessage, telegramMessage } from './messages.ts';
 import { expandIncludes } from './render.ts';
 import { LIVE_KIND, PAGE_KIND } from './sink.ts';
+import { templatesFor } from './templates.ts';
 import { INTERNAL_ONLY, incidentVars } from './vars.ts';
 
 export const TEMPLATE_KINDS = [...NOTIFICATION_KINDS, PAGE_KIND, LIVE_KIND];
@@ -50,7 +51,7 @@ export function sampleIncident(config: Config, now = new Date('2026-11-24T10:00:
 }
 
 export function checkTemplates(config: Config): ConfigIssue[] {
-  const templates = config.playbooks.templates;
+  const templates = templatesFor(config);
   const issues: ConfigIssue[] = [];
   const at = (file: string) => `${config.playbooksDir}/templates/${file}`;
   for (const kind of TEMPLATE_KINDS) {

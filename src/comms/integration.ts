@@ -1,8 +1,8 @@
 /**
  * The comms feature module plugged into the service: the message sink (templates → outbox rows
  * for Discord and Telegram), the Discord deliverer, the Discord interactions webhook, and the
- * timeline record of every chat message sent. Telegram's deliverer, sink and webhook join here
- * (marked TELEGRAM below).
+ * timeline record of every chat message sent. Telegram's deliverer and webhook (src/comms/telegram)
+ * and paging — PagerDuty and signed webhooks, with their own sink (src/comms/paging) — join below.
  */
 import { Hono } from 'hono';
 import type { IntegrationFactory } from '../app/service.ts';

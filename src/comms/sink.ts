@@ -7,17 +7,28 @@
  */
 import type { Effect } from '../core/effects.ts';
 import type { Audience, Incident } from '../core/types.ts';
+import { AUDIENCES } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
 import type { EffectSink } from '../store/effects.ts';
 import { type OutboxInsert, enqueue } from '../store/outbox.ts';
 import type { Db } from '../store/store.ts';
 import { discordMessage, telegramMessage, templateFile } from './messages.ts';
+import { templatesFor } from './templates.ts';
 import { incidentVars } from './vars.ts';
+import { windowHolding } from './paging/maintenance.ts';
+import { formatUtc } from '../core/format.ts';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 
 export const LIVE_KIND = 'live';
 export const PAGE_KIND = 'page';
+
+/** A notification may name its audiences (`vars.audiences`, e.g. reminders → ops); else the playbook decides. */
+function audiencesFor(value: unknown): Audience[] | null {
+  if (!Array.isArray(value)) return null;
+  const known = value.filter((a): a is Audience => (AUDIENCES as readonly string[]).includes(a as string));
+  return known.length > 0 ? known : null;
+}
 
 export interface CommsSinkOptions {
   config: Config;
@@ -27,7 +38,7 @@ export interface CommsSinkOptions {
 
 export function createCommsSink(options: CommsSinkOptions): EffectSink {
   const { config } = options;
-  const templates = options.templates ?? config.playbooks.templates;
+  const templates = options.templates ?? templatesFor(config);
 
   function rowsFor(kind: string, audiences: Audience[], incident: Incident, dedup: string, vars: Record<string, string>, now: Date, mentions: { discord?: string; telegram?: string } = {}): OutboxInsert[] {
     const rows: OutboxInsert[] = [];
@@ -101,14 +112,18 @@ export function createCommsSink(options: CommsSinkOptions): EffectSink {
     name: 'comms',
     async plan(trx: Db, effect: Effect, incident: Incident, now: Date): Promise<void> {
       if (effect.type === 'notify') {
-        const audiences = config.playbooks.levels[incident.severity].audiences;
+        const audiences = audiencesFor(effect.vars?.audiences) ?? config.playbooks.levels[incident.severity].audiences;
         const vars = incidentVars(config, incident, now, effect);
         await enqueue(trx, rowsFor(effect.kind, audiences, incident, effect.dedup, vars, now), now);
       } else if (effect.type === 'page') {
         const tier = config.oncall.tiers[effect.tier];
         if (!tier) return;
-        const vars = incidentVars(config, incident, now, { dedup: effect.dedup }, { tier: tier.name });
-        await enqueue(trx, rowsFor(PAGE_KIND, ['ops'], incident, effect.dedup, vars, now, { discord: tier.discord, telegram: tier.telegram }), now);
+        // a maintenance window holds pages: the message still tells ops, but mentions nobody
+        const window = windowHolding(config.maintenance, incident, now);
+        const held = window ? `until ${formatUtc(window.end)}${window.note ? ` (${window.note})` : ''}` : '';
+        const vars = incidentVars(config, incident, now, { dedup: effect.dedup }, { tier: tier.name, held });
+        const mentions = window ? {} : { discord: tier.discord, telegram: tier.telegram };
+        await enqueue(trx, rowsFor(PAGE_KIND, ['ops'], incident, effect.dedup, vars, now, mentions), now);
       } else if (effect.type === 'publish') {
         await enqueue(trx, await liveRows(trx, incident, now), now);
       }

@@ -134,6 +134,8 @@ export interface OpenInput {
   summary: string;
   impact: Impact;
   actor?: string;
+  /** how long the condition existed before it was detected (MTTD), seconds of chain time */
+  detectionDelaySeconds?: number;
 }
 
 export function openIncident(rules: IncidentRules, input: OpenInput, now: Date): Transition {
@@ -168,7 +170,7 @@ export function openIncident(rules: IncidentRules, input: OpenInput, now: Date):
     timeline: [],
   };
   const entries: TimelineEntry[] = [
-    entry(now, manual ? 'declared' : 'detected', manual ? `Declared ${input.severity}: ${input.summary || input.title}` : `Detected ${input.severity}: ${input.summary}`, input.actor ?? SYSTEM, { severity: input.severity }),
+    entry(now, manual ? 'declared' : 'detected', manual ? `Declared ${input.severity}: ${input.summary || input.title}` : `Detected ${input.severity}: ${input.summary}`, input.actor ?? SYSTEM, input.detectionDelaySeconds === undefined ? { severity: input.severity } : { severity: input.severity, detectionDelaySeconds: input.detectionDelaySeconds }),
   ];
   const effects: Effect[] = [{ type: 'notify', kind: 'declared', dedup: 'declared', actor: input.actor }];
   let incident = withEntries(base, entries);
@@ -186,7 +188,8 @@ export function applyReading(rules: IncidentRules, current: Incident, detection:
   let incident: Incident = { ...current, impact: detection.impact, peakImpact: peakOf(current.peakImpact, detection.impact) };
 
   if (detection.severity === null) {
-    if (incident.status !== 'monitoring') {
+    // (a person may have set monitoring already: the quiet period still starts when it clears)
+    if (!incident.clearedAt) {
       incident = { ...incident, status: 'monitoring', clearedAt: iso(now), mitigatedAt: incident.mitigatedAt ?? iso(now) };
       entries.push(entry(now, 'cleared', `Condition cleared: ${detection.summary}. Monitoring; resolves after ${Math.round(rules.quietPeriodMs / 60000)} min without recurrence.`));
       effects.push({ type: 'notify', kind: 'status', dedup: `cleared:${incident.timeline.length}`, message: detection.summary }, { type: 'publish' });
@@ -194,7 +197,8 @@ export function applyReading(rules: IncidentRules, current: Incident, detection:
     return { incident: withEntries(incident, entries), entries, effects };
   }
 
-  if (incident.status === 'monitoring') {
+  // back after it had cleared (not: a person set monitoring while the condition still holds)
+  if (incident.clearedAt) {
     incident = { ...incident, status: 'investigating', clearedAt: null };
     entries.push(entry(now, 'recurred', `Condition is back: ${detection.summary}`));
     effects.push({ type: 'notify', kind: 'status', dedup: `recurred:${incident.timeline.length}`, message: detection.summary });
@@ -224,6 +228,10 @@ export function applyReading(rules: IncidentRules, current: Incident, detection:
   }
   const changed = current.impact.stuckTransfers !== detection.impact.stuckTransfers || current.impact.lockedUsd !== detection.impact.lockedUsd;
   if (changed) effects.push({ type: 'publish' });
+  // the same reading again: nothing to save
+  if (entries.length === 0 && JSON.stringify(current.impact) === JSON.stringify(detection.impact) && JSON.stringify(current.peakImpact) === JSON.stringify(incident.peakImpact)) {
+    return { incident: current, entries, effects };
+  }
   return { incident: withEntries(incident, entries), entries, effects };
 }
 
@@ -357,4 +365,43 @@ export function resolveIncident(rules: IncidentRules, current: Incident, now: Da
   const effects: Effect[] = [{ type: 'notify', kind: 'resolved', dedup: 'resolved', message, actor }, { type: 'publish' }];
   if (current.timeline.some((e) => e.kind === 'page')) effects.push({ type: 'unpage', dedup: 'unpage' });
   return { incident, entries, effects };
+}
+
+/** Time to detect / acknowledge / mitigate / resolve of one incident, in seconds (null = not yet). */
+export interface StageDurations {
+  detect: number | null;
+  acknowledge: number | null;
+  mitigate: number | null;
+  resolve: number | null;
+}
+
+export function stageDurations(incident: Pick<Incident, 'detectedAt' | 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt' | 'timeline'>): StageDurations {
+  const since = (t: string | null) => (t ? Math.max(0, (Date.parse(t) - Date.parse(incident.detectedAt)) / 1000) : null);
+  const delay = incident.timeline.find((e) => e.kind === 'detected')?.data?.detectionDelaySeconds;
+  return {
+    detect: typeof delay === 'number' ? delay : null,
+    acknowledge: since(incident.acknowledgedAt),
+    mitigate: since(incident.mitigatedAt),
+    resolve: since(incident.resolvedAt),
+  };
+}
+
+export interface ResponseStats {
+  days: number;
+  incidents: number;
+  mttdSeconds: number | null;
+  mttaSeconds: number | null;
+  mttmSeconds: number | null;
+  mttrSeconds: number | null;
+}
+
+/** MTTD/MTTA/MTTM/MTTR over the incidents started in the last `days` days. */
+export function responseStats(incidents: Incident[], nowMs: number, days: number): ResponseStats {
+  const inWindow = incidents.filter((i) => Date.parse(i.startedAt) >= nowMs - days * 86_400_000);
+  const stages = inWindow.map(stageDurations);
+  const mean = (key: keyof StageDurations) => {
+    const values = stages.map((s) => s[key]).filter((v): v is number => v !== null);
+    return values.length ? Math.round(values.reduce((a, b) => a + b, 0) / values.length) : null;
+  };
+  return { days, incidents: inWindow.length, mttdSeconds: mean('detect'), mttaSeconds: mean('acknowledge'), mttmSeconds: mean('mitigate'), mttrSeconds: mean('resolve') };
 }

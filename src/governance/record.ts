@@ -3,12 +3,36 @@
  * retried delivery (after a crash between the chain and the database) must not record twice, so an
  * action that is already there (same kind, outcome and reference) is skipped.
  */
-import type { GovernanceAction, Incident, TimelineEntry } from '../core/types.ts';
+import type { Effect } from '../core/effects.ts';
+import type { Audience, GovernanceAction, Incident, TimelineEntry } from '../core/types.ts';
 
 /** What the governance module needs from the incident engine. */
 export interface IncidentRecorder {
   get(id: string): Promise<Incident | null>;
-  record(id: string, entries: Array<Omit<TimelineEntry, 'at'>>, patch?: (incident: Incident) => Incident): Promise<Incident>;
+  record(id: string, entries: Array<Omit<TimelineEntry, 'at'>>, patch?: (incident: Incident) => Incident, effects?: Effect[]): Promise<Incident>;
+}
+
+/**
+ * The announcement of a governance outcome (comms renders `governance.*` templates): `audiences`
+ * narrows who hears it (failures and drafts are for ops; a pause in force is public), `publicText`
+ * is what the community template says. Plus a republish of the status mirror.
+ */
+export function governanceNotice(dedup: string, message: string, options: { audiences?: Audience[]; publicText?: string; txHash?: string } = {}): Effect[] {
+  return [
+    {
+      type: 'notify',
+      kind: 'governance',
+      dedup: `governance:${dedup}`,
+      message,
+      actor: 'firebreak',
+      vars: {
+        ...(options.audiences ? { audiences: options.audiences } : {}),
+        ...(options.publicText ? { public: options.publicText } : {}),
+        ...(options.txHash ? { txHash: options.txHash } : {}),
+      },
+    },
+    { type: 'publish' },
+  ];
 }
 
 function sameAction(a: GovernanceAction, b: Omit<GovernanceAction, 'at'>): boolean {
@@ -28,6 +52,7 @@ export async function recordGovernance(
   action: Omit<GovernanceAction, 'at'>,
   entry: Omit<TimelineEntry, 'at'>,
   at: Date,
+  effects: Effect[] = [],
 ): Promise<boolean> {
   const current = await engine.get(incidentId);
   if (!current) return false;
@@ -35,6 +60,6 @@ export async function recordGovernance(
   await engine.record(incidentId, [entry], (incident) => ({
     ...incident,
     governance: [...incident.governance, { ...action, at: at.toISOString() }],
-  }));
+  }), effects);
   return true;
 }

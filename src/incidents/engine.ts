@@ -39,7 +39,7 @@ import {
   saveIncident,
 } from '../store/incidents.ts';
 import type { Db, Store } from '../store/store.ts';
-import { recentChangeEntries, recentChanges } from './recent-changes.ts';
+import { recentChangeEntries, recentChanges, unrecordedChangeEntries } from './recent-changes.ts';
 
 export interface IncidentChange {
   incident: Incident;
@@ -138,8 +138,7 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
     if (!detection?.bridgeId) return [];
     const detectedAt = detection.observedAt ?? Math.floor(at.getTime() / 1000);
     const changes = await recentChanges(trx, config, detection.bridgeId, detectedAt);
-    const runbook = (config.playbooks.runbooks as Record<string, { recentChangeAdvice: string | null } | undefined>)[detection.kind];
-    return recentChangeEntries(changes, detectedAt, runbook?.recentChangeAdvice ?? null, at);
+    return recentChangeEntries(changes, detectedAt, adviceFor(detection.kind), at);
   }
 
   async function open(input: Parameters<typeof openIncident>[1] extends infer I ? Omit<I, 'id'> : never, detection?: Detection): Promise<Incident> {
@@ -164,6 +163,13 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
     });
   }
 
+  /** MTTD: how long the oldest transfer had been stuck (past stuckAfter) when we saw it, chain time */
+  function detectionDelay(detection: Detection): number | undefined {
+    const bridge = detection.bridgeId ? config.bridges.find((b) => b.id === detection.bridgeId) : undefined;
+    if (!bridge || detection.impact.stuckTransfers === 0) return undefined;
+    return Math.max(0, Math.round(detection.impact.oldestStuckSeconds - bridge.stuckAfterMs / 1000));
+  }
+
   async function observe(detection: Detection): Promise<Incident | null> {
     const existing = await findOpenByKey(store.db, detection.key);
     if (!existing) {
@@ -176,6 +182,7 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
           source: detection.source,
           summary: detection.summary,
           impact: detection.impact,
+          detectionDelaySeconds: detectionDelay(detection),
         }, detection);
       } catch (error) {
         // another instance opened it a moment ago (unique open key): apply the reading to theirs
@@ -185,7 +192,21 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
         return mutate(theirs.incident.id, (incident, at) => applyReading(rules, incident, detection, at));
       }
     }
-    return mutate(existing.incident.id, (incident, at) => (isOpen(incident) ? applyReading(rules, incident, detection, at) : null));
+    // admin changes made while the incident is open go on its timeline too
+    const readingAt = detection.observedAt ?? Math.floor(now().getTime() / 1000);
+    const changes = detection.bridgeId && detection.severity !== null ? await recentChanges(store.db, config, detection.bridgeId, readingAt) : [];
+    return mutate(existing.incident.id, (incident, at) => {
+      if (!isOpen(incident)) return null;
+      const transition = applyReading(rules, incident, detection, at);
+      const advice = adviceFor(detection.kind);
+      const extra = changes.length ? unrecordedChangeEntries(transition.incident.timeline, changes, readingAt, advice, at) : [];
+      if (extra.length === 0) return transition;
+      return { ...transition, incident: { ...transition.incident, timeline: [...transition.incident.timeline, ...extra] }, entries: [...transition.entries, ...extra] };
+    });
+  }
+
+  function adviceFor(kind: string): string | null {
+    return (config.playbooks.runbooks as Record<string, { recentChangeAdvice: string | null } | undefined>)[kind]?.recentChangeAdvice ?? null;
   }
 
   async function tick(): Promise<void> {

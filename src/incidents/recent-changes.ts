@@ -85,3 +85,25 @@ export function recentChangeEntries(changes: AdminChange[], detectedAtSeconds: n
   }
   return entries;
 }
+
+function changeId(data: unknown): string {
+  const d = (data ?? {}) as Partial<AdminChange>;
+  return `${d.chain}:${d.txHash}:${d.event}:${d.blockNumber}`;
+}
+
+/** Entries for changes not yet on the incident's timeline (a change made while it is open). */
+export function unrecordedChangeEntries(
+  timeline: TimelineEntry[],
+  changes: AdminChange[],
+  readingAtSeconds: number,
+  advice: string | null,
+  at: Date,
+): TimelineEntry[] {
+  const known = new Set(timeline.filter((e) => e.kind === 'admin_change').map((e) => changeId(e.data)));
+  const fresh = changes.filter((c) => !known.has(changeId(c)));
+  if (fresh.length === 0) return [];
+  const advised = timeline.some((e) => e.kind === 'recommendation' && (e.data as { rule?: string } | undefined)?.rule === 'roll-back-first');
+  return recentChangeEntries(fresh, readingAtSeconds, advised ? null : advice, at).map((e) =>
+    e.kind === 'admin_change' ? { ...e, text: e.text.replace(/ before detection/, ' before this reading') } : e,
+  );
+}

@@ -3,11 +3,12 @@
  * the helia node, the debounced publisher and remote pinning through the outbox.
  */
 import { join } from 'node:path';
-import { reasonOf } from '../core/errors.ts';
+import { FirebreakError, reasonOf } from '../core/errors.ts';
 import type { IntegrationContext, IntegrationFactory, Integration } from '../app/service.ts';
 import type { DeliveryEvent } from '../delivery/worker.ts';
 import type { EffectSink } from '../store/effects.ts';
 import { type IpfsNode, type IpnsKeyStore, startIpfsNode } from './ipfs.ts';
+import { storeKeyStore } from './keys.ts';
 import { type PinPayload, type PinResult, createPinDeliverer } from './pinning.ts';
 import { type MirrorState, type Publisher, createPublisher } from './publisher.ts';
 import { mirrorRoutes } from './routes.ts';
@@ -29,6 +30,8 @@ export interface MirrorIntegration extends Integration {
   mirrorState(): MirrorState;
   /** the running node (null when disabled or not started) */
   node(): IpfsNode | null;
+  /** add and pin a file on the node (the postmortem's `addToIpfs`); served at /ipfs/<cid> */
+  addFile(bytes: Uint8Array): Promise<string>;
   /** render and publish right away (tests, drill); null when IPFS is disabled */
   publishNow(): Promise<string | null>;
 }
@@ -43,7 +46,7 @@ export const createMirrorIntegration: IntegrationFactory = (ctx) => createMirror
 
 function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIntegration {
   const { config, engine, store, now } = ctx;
-  const logger = ctx.logger.child({ module: 'mirror' });
+  const logger = ctx.logger.child({ component: 'mirror' });
   const enabled = config.ipfs.enabled;
   let node: IpfsNode | null = null;
   let publisher: Publisher | null = null;
@@ -66,6 +69,10 @@ function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIn
     routes: mirrorRoutes({ snapshot, state: () => publisher?.state() ?? DISABLED, node: () => node, logger }),
     mirrorState: () => publisher?.state() ?? DISABLED,
     node: () => node,
+    async addFile(bytes) {
+      if (!node) throw new FirebreakError('the IPFS node is not running (ipfs.enabled: false, or the service is not started)', { code: 'ipfs_disabled', status: 503 });
+      return node.addFile(bytes);
+    },
     publishNow: async () => (publisher ? publisher.publishNow() : null),
     async onDelivered(event: DeliveryEvent) {
       if (!event.row.channel.startsWith('pin:') || event.outcome === 'retry') return;
@@ -88,7 +95,9 @@ function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIn
         logger.info({}, 'ipfs disabled: status page served without a mirror');
         return;
       }
-      node = await startIpfsNode({ dir: join(config.dataDir, 'ipfs'), listen: config.ipfs.listen, ipnsKey: config.ipfs.ipnsKey, keyStore: options.keyStore, logger });
+      // several instances share PostgreSQL: the IPNS key lives there so any of them signs under the same name
+      const keyStore = options.keyStore ?? (config.storage.kind === 'postgres' ? storeKeyStore(store.db) : undefined);
+      node = await startIpfsNode({ dir: join(config.dataDir, 'ipfs'), listen: config.ipfs.listen, ipnsKey: config.ipfs.ipnsKey, keyStore, logger });
       publisher = createPublisher({
         db: store.db,
         engine,

@@ -72,6 +72,8 @@ export interface IpfsNode {
   multiaddrs(): string[];
   /** add the files as one UnixFS directory, pin it, return the directory CID */
   addSite(files: Record<string, string | Uint8Array>): Promise<string>;
+  /** add one file (unixfs addBytes defaults), pin it, return its CID (the postmortem's `addToIpfs`) */
+  addFile(bytes: Uint8Array): Promise<string>;
   /** point the IPNS name at the CID (record kept locally; no DHT on a loopback-only node) */
   publishName(cid: string): Promise<void>;
   /** the CID our own IPNS name resolves to, verified through helia's IPNS resolver */
@@ -165,6 +167,11 @@ export async function startIpfsNode(options: IpfsNodeOptions): Promise<IpfsNode>
       if (!(await helia.pins.isPinned(root))) await drain(helia.pins.add(root, { metadata: { firebreak: 'status-mirror' } }));
       return root.toString();
     },
+    async addFile(bytes) {
+      const cid = await fs.addBytes(bytes);
+      if (!(await helia.pins.isPinned(cid))) await drain(helia.pins.add(cid, { metadata: { firebreak: 'file' } }));
+      return cid.toString();
+    },
     async publishName(cid) {
       await names.publish(options.ipnsKey, parseCid(cid), { offline: true, lifetime: 365 * 86_400_000 });
     },
@@ -241,12 +248,15 @@ export async function startIpfsNode(options: IpfsNodeOptions): Promise<IpfsNode>
  * keychain gets a copy so `ipns.publish` can sign with it. First run: generate and save.
  */
 async function loadIpnsKey(helia: ReturnType<typeof createHelia>, keyStore: IpnsKeyStore, name: string) {
-  const stored = await keyStore.load(name);
+  let stored = await keyStore.load(name);
   const existing = await helia.keychain.exportKey(name).catch(() => null);
   if (!stored) {
-    const key = existing ?? (await helia.keychain.generateKey(name));
-    await keyStore.save(name, key.toProtobuf());
-    return key;
+    // keep a key this repo already had (first run with a key store); else make one
+    const candidate = existing ?? (await helia.keychain.generateKey(name));
+    await keyStore.save(name, candidate.toProtobuf());
+    // a shared store may already hold another instance's key: the first writer wins
+    stored = await keyStore.load(name);
+    if (!stored) throw new FirebreakError(`the IPNS key "${name}" could not be saved in its key store`, { code: 'ipns_key' });
   }
   let key;
   try {
@@ -254,8 +264,9 @@ async function loadIpnsKey(helia: ReturnType<typeof createHelia>, keyStore: Ipns
   } catch (error) {
     throw new FirebreakError(`the IPNS key "${name}" in the key store is not an Ed25519 libp2p key: ${reasonOf(error)}`, { code: 'ipns_key', cause: error });
   }
-  const same = existing !== null && existing.publicKey.toCID().equals(key.publicKey.toCID());
-  if (existing && !same) await helia.keychain.removeKey(name);
+  const current = await helia.keychain.exportKey(name).catch(() => null);
+  const same = current !== null && current.publicKey.toCID().equals(key.publicKey.toCID());
+  if (current && !same) await helia.keychain.removeKey(name);
   if (!same) await helia.keychain.importKey(name, key);
   return key;
 }

@@ -90,6 +90,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const cid = await node.addSite(renderSite(snapshot));
     await node.publishName(cid);
     const at = options.now();
+    const previousAt = state.publishedAt ? new Date(state.publishedAt) : null;
     const open = snapshot.incidents.filter((i) => i.status !== 'resolved');
     await db
       .insertInto('mirror_publications')
@@ -99,7 +100,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     state.publishedAt = at.toISOString();
     state.lastError = null;
     logger.info({ cid, ipns: node.ipnsName, open: open.length }, 'status mirror published');
-    const announced = await recordOnIncidents(snapshot.incidents, cid);
+    const announced = await recordOnIncidents(snapshot.incidents, cid, previousAt ?? new Date(at.getTime() - 15 * 60_000));
     if (options.pinningServices > 0) {
       const rows = Array.from({ length: options.pinningServices }, (_, index) => ({
         key: `pin:${index}:${cid}`,
@@ -119,9 +120,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
    * the incident's status or severity changed since the last announced version, so a busy
    * incident's timeline is not flooded by one line per republish. Returns the announced ids.
    */
-  async function recordOnIncidents(incidents: Incident[], cid: string): Promise<string[]> {
+  async function recordOnIncidents(incidents: Incident[], cid: string, since: Date): Promise<string[]> {
     const announced: string[] = [];
     for (const incident of incidents) {
+      // incidents resolved before the previous version was published are history: leave them alone
+      if (incident.status === 'resolved' && (!incident.resolvedAt || new Date(incident.resolvedAt) < since)) continue;
       const lastMirror = [...incident.timeline].reverse().find((t) => t.kind === 'mirror');
       const changed = !lastMirror || lastMirror.data?.status !== incident.status || lastMirror.data?.severity !== incident.severity;
       const open = incident.status !== 'resolved';

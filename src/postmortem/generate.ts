@@ -17,9 +17,14 @@ import { POSTMORTEM_TEMPLATE_NAME, type PostmortemMessage, renderPostmortem } fr
  */
 const ABOUT_THE_POSTMORTEM = new Set(['anchored']);
 
+/** Outbox channels that carry messages to people (others carry transactions, proposals, pins). */
+const MESSAGE_CHANNELS = /^(discord|telegram|pagerduty|webhook):/;
+/** The Discord live-status card: one message edited in place on every change, not a message each time. */
+const LIVE_CARD = 'live';
+
 export function postmortemMessages(rows: OutboxRow[]): PostmortemMessage[] {
   return rows
-    .filter((row) => !ABOUT_THE_POSTMORTEM.has(row.kind))
+    .filter((row) => MESSAGE_CHANNELS.test(row.channel) && row.kind !== LIVE_CARD && !ABOUT_THE_POSTMORTEM.has(row.kind))
     .map((row) => ({ channel: row.channel, kind: row.kind, status: row.status, sentAt: row.sentAt ? row.sentAt.toISOString() : null }));
 }
 

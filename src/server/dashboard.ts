@@ -190,12 +190,23 @@ function channelTitle(channel: string): { platform: string; label: string } {
   return { platform: 'other', label: channel };
 }
 
-/** A chat message as it would look: escaped, then the few Markdown marks chats render. */
-function chatText(text: string): string {
-  return escapeHtml(text)
-    .replace(/\*\*([^*\n]+)\*\*/g, '<b>$1</b>')
-    .replace(/`([^`\n]+)`/g, '<code>$1</code>')
-    .replace(/\n/g, '<br>');
+/**
+ * A chat message as it would look: escaped, then the few marks the chat renders — Discord's
+ * Markdown (**bold**, `code`), Telegram's MarkdownV2 (*bold*, _italic_, backslash escapes).
+ */
+function chatText(text: string, platform: string): string {
+  let html = escapeHtml(text);
+  if (platform === 'telegram') {
+    const escaped: string[] = [];
+    html = html
+      .replace(/\\([_*\[\]()~`>#+\-=|{}.!\\])/g, (_, ch: string) => `\u0000${escaped.push(ch) - 1}\u0000`)
+      .replace(/\*([^*\n]+)\*/g, '<b>$1</b>')
+      .replace(/(^|\W)_([^_\n]+)_(?=\W|$)/g, '$1<i>$2</i>')
+      .replace(/\u0000(\d+)\u0000/g, (_, i: string) => escaped[Number(i)]!);
+  } else {
+    html = html.replace(/\*\*([^*\n]+)\*\*/g, '<b>$1</b>');
+  }
+  return html.replace(/`([^`\n]+)`/g, '<code>$1</code>').replace(/\n/g, '<br>');
 }
 
 const STATUS_LABEL: Record<string, string> = { skipped: 'would be sent (not configured)', sent: 'sent', pending: 'pending', sending: 'sending', failed: 'failed', held: 'held (maintenance)' };
@@ -214,7 +225,7 @@ function messagesSection(messages: DashboardMessage[]): string {
           (m) =>
             `<li class="bubble"><div class="meta">${m.incidentId ? `${escapeHtml(m.incidentId)} · ` : ''}${escapeHtml(m.kind)} · <span class="st st-${escapeHtml(m.status)}">${escapeHtml(STATUS_LABEL[m.status] ?? m.status)}</span>${
               m.createdAt ? ` · ${escapeHtml(m.createdAt.slice(11, 19))}` : ''
-            }</div><div class="text">${chatText(m.text.slice(0, 1500))}</div></li>`,
+            }</div><div class="text">${chatText(m.text.slice(0, 1500), platform)}</div></li>`,
         )
         .join('');
       return `<div class="channel ch-${platform}" data-channel="${escapeHtml(channel)}"><h3>${escapeHtml(label)} <small>(${rows.length})</small></h3><ul>${items}</ul></div>`;
@@ -293,7 +304,7 @@ export function renderDashboard(model: DashboardModel): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">${model.actionToken ? `<meta name="firebreak-token" content="${escapeHtml(model.actionToken)}">` : ''}<meta name="firebreak-version" content="${escapeHtml(version)}">
 <noscript><meta http-equiv="refresh" content="5"></noscript>
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>${escapeHtml(model.title)}</title>
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1080px;padding:1rem 1.5rem;color:#1d2330;background:#fafbfc}

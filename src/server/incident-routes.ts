@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError } from '../core/errors.ts';
+import { responseStats, stageDurations } from '../core/incident.ts';
 import type { Incident } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
 import type { IncidentEngine } from '../incidents/engine.ts';
@@ -91,6 +92,18 @@ export function incidentRoutes(deps: IncidentRoutesDeps): Hono<AuthEnv> {
     const status = c.req.query('status');
     if (status && !['open', 'resolved', 'all'].includes(status)) throw new BadRequestError('status must be open, resolved or all');
     return c.json(await engine.list({ status: (status as 'open' | 'resolved' | 'all' | undefined) ?? 'all' }));
+  });
+  /** MTTD/MTTA/MTTM/MTTR over 30 and 90 days, and per incident (seconds) */
+  app.get('/stats', async (c) => {
+    const nowMs = Date.now();
+    const incidents = await engine.list({ status: 'all', limit: 1000 });
+    return c.json({
+      at: new Date(nowMs).toISOString(),
+      windows: { '30d': responseStats(incidents, nowMs, 30), '90d': responseStats(incidents, nowMs, 90) },
+      incidents: incidents
+        .filter((i) => Date.parse(i.startedAt) >= nowMs - 90 * 86_400_000)
+        .map((i) => ({ id: i.id, key: i.key, severity: i.peakSeverity, status: i.status, detectedAt: i.detectedAt, ...stageDurations(i) })),
+    });
   });
   app.get('/incidents/:id', async (c) => c.json(await found(c.req.param('id'))));
   app.post('/incidents', async (c) => {

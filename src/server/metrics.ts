@@ -1,4 +1,5 @@
 /** Prometheus text exposition of what on-call dashboards need (SPEC §5 /metrics). */
+import { type ResponseStats, responseStats } from '../core/incident.ts';
 import type { Incident } from '../core/types.ts';
 import type { BridgeJudgement } from '../watchers/bridge.ts';
 import type { ChainView } from '../watchers/service.ts';
@@ -30,19 +31,12 @@ export function renderMetrics(input: { chains: ChainView[]; judgements: BridgeJu
   const open = input.incidents.filter((i) => i.status !== 'resolved');
   metric('firebreak_open_incidents', 'Open incidents by severity', 'gauge',
     (['S0', 'S1', 'S2', 'S3'] as const).map((s) => [{ severity: s }, open.filter((i) => i.severity === s).length]));
-  const stage = (name: string, help: string, from: (i: Incident) => string | null, to: (i: Incident) => string | null) => {
-    const samples: Array<[Record<string, string>, number]> = [];
-    for (const days of [30, 90]) {
-      const since = input.nowMs - days * 86_400_000;
-      const values = input.incidents
-        .filter((i) => new Date(i.startedAt).getTime() >= since && from(i) && to(i))
-        .map((i) => (new Date(to(i)!).getTime() - new Date(from(i)!).getTime()) / 1000);
-      samples.push([{ window: `${days}d` }, values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0]);
-    }
-    metric(name, help, 'gauge', samples);
-  };
-  stage('firebreak_mtta_seconds', 'Mean time from detection to acknowledgement', (i) => i.detectedAt, (i) => i.acknowledgedAt);
-  stage('firebreak_mttm_seconds', 'Mean time from detection to mitigation', (i) => i.detectedAt, (i) => i.mitigatedAt);
-  stage('firebreak_mttr_seconds', 'Mean time from detection to resolution', (i) => i.detectedAt, (i) => i.resolvedAt);
+  const windows = [30, 90].map((days) => responseStats(input.incidents, input.nowMs, days));
+  const stage = (name: string, help: string, pick: (s: ResponseStats) => number | null) =>
+    metric(name, help, 'gauge', windows.map((w) => [{ window: `${w.days}d` }, pick(w) ?? 0]));
+  stage('firebreak_mttd_seconds', 'Mean time from the condition (oldest transfer stuck) to detection', (s) => s.mttdSeconds);
+  stage('firebreak_mtta_seconds', 'Mean time from detection to acknowledgement', (s) => s.mttaSeconds);
+  stage('firebreak_mttm_seconds', 'Mean time from detection to mitigation', (s) => s.mttmSeconds);
+  stage('firebreak_mttr_seconds', 'Mean time from detection to resolution', (s) => s.mttrSeconds);
   return `${lines.join('\n')}\n`;
 }

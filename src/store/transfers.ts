@@ -28,48 +28,34 @@ export interface FinalizationRow {
   logIndex: number;
 }
 
-/** Multi-row inserts stay under PostgreSQL's 65535-parameter limit. */
-const CHUNK = 2000;
+/**
+ * Rows go in as one array per column through unnest(): a handful of parameters however many rows,
+ * about twice as fast as multi-row VALUES on PGlite and PostgreSQL alike. Chunks bound the size of
+ * one statement.
+ */
+const CHUNK = 10_000;
 
 export async function insertDeposits(db: Db, rows: DepositRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await db
-      .insertInto('deposits')
-      .values(
-        rows.slice(i, i + CHUNK).map((row) => ({
-          bridge: row.bridge,
-          transfer_key: row.transferKey,
-          transfer_id: row.transferId,
-          block_number: row.blockNumber,
-          block_timestamp: row.blockTimestamp,
-          tx_hash: row.txHash,
-          log_index: row.logIndex,
-          token: row.token,
-          amount: row.amount.toString(),
-        })),
-      )
-      // an id seen twice keeps its first deposit (a replayed id is not a second transfer)
-      .onConflict((oc) => oc.columns(['bridge', 'transfer_key']).doNothing())
-      .execute();
+    const chunk = rows.slice(i, i + CHUNK);
+    // an id seen twice keeps its first deposit (a replayed id is not a second transfer)
+    await sql`INSERT INTO deposits (bridge, transfer_key, transfer_id, block_number, block_timestamp, tx_hash, log_index, token, amount)
+      SELECT * FROM unnest(
+        ${chunk.map((r) => r.bridge)}::text[], ${chunk.map((r) => r.transferKey)}::text[], ${chunk.map((r) => r.transferId)}::text[],
+        ${chunk.map((r) => r.blockNumber)}::bigint[], ${chunk.map((r) => r.blockTimestamp)}::bigint[], ${chunk.map((r) => r.txHash)}::text[],
+        ${chunk.map((r) => r.logIndex)}::int[], ${chunk.map((r) => r.token)}::text[], ${chunk.map((r) => r.amount.toString())}::numeric[])
+      ON CONFLICT (bridge, transfer_key) DO NOTHING`.execute(db);
   }
 }
 
 export async function insertFinalizations(db: Db, rows: FinalizationRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await db
-      .insertInto('finalizations')
-      .values(
-        rows.slice(i, i + CHUNK).map((row) => ({
-          bridge: row.bridge,
-          transfer_key: row.transferKey,
-          block_number: row.blockNumber,
-          block_timestamp: row.blockTimestamp,
-          tx_hash: row.txHash,
-          log_index: row.logIndex,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['bridge', 'transfer_key']).doNothing())
-      .execute();
+    const chunk = rows.slice(i, i + CHUNK);
+    await sql`INSERT INTO finalizations (bridge, transfer_key, block_number, block_timestamp, tx_hash, log_index)
+      SELECT * FROM unnest(
+        ${chunk.map((r) => r.bridge)}::text[], ${chunk.map((r) => r.transferKey)}::text[], ${chunk.map((r) => r.blockNumber)}::bigint[],
+        ${chunk.map((r) => r.blockTimestamp)}::bigint[], ${chunk.map((r) => r.txHash)}::text[], ${chunk.map((r) => r.logIndex)}::int[])
+      ON CONFLICT (bridge, transfer_key) DO NOTHING`.execute(db);
   }
 }
 

@@ -71,19 +71,19 @@ function expectExactlyOnce(standin: DiscordStandin, rows: Awaited<ReturnType<typ
 
 describe('Discord delivery through the outbox', () => {
   let standin: DiscordStandin;
+  let store: Store;
   beforeAll(async () => {
-    standin = await startDiscordStandin();
-  });
+    [standin, store] = await Promise.all([startDiscordStandin(), createStore({ kind: 'pglite', url: 'memory://' })]);
+  }, 120_000);
   afterAll(async () => {
-    await standin.close();
+    await Promise.all([standin?.close(), store?.close()]);
   });
 
   it('500s and then a 429 delay delivery, but each message arrives exactly once, in order per channel', async () => {
     standin.messages.length = 0;
     standin.requests.length = 0;
     const config = configWith(standin);
-    const store = await createStore({ kind: 'pglite', url: 'memory://' });
-    try {
+    {
       const incident = await openIncident(store, config);
       standin.failNext({ status: 500 }, { status: 502 }, { status: 429, retryAfterSeconds: 1 });
       const events: DeliveryEvent[] = [];
@@ -106,9 +106,42 @@ describe('Discord delivery through the outbox', () => {
       const comms = rows.filter((r) => r.channel === 'discord:comms');
       expect(comms.length).toBeGreaterThan(0);
       expect(comms.every((r) => r.status === 'skipped')).toBe(true);
-    } finally {
-      await store.close();
     }
+  }, 120_000);
+
+  it('a notification naming its audiences reaches only those (reminder → ops; anchored → ops + community)', async () => {
+    const config = configWith(standin);
+    const engine = createIncidentEngine({ store, config, logger: silentLogger, sinks: [createCommsSink({ config })] });
+    const incident = await engine.declare({ title: 'Audience check', severity: 'S1' }, 'api:ops');
+    await engine.record(incident.id, [{ kind: 'reminder', text: 'Action item #1 is due' }], undefined, [
+      { type: 'notify', kind: 'reminder', dedup: 'reminder:1', message: 'Action item #1 is due', vars: { audiences: ['ops'], text: 'Action item #1 is due' } },
+      { type: 'notify', kind: 'anchored', dedup: 'anchored:0xabc', vars: { audiences: ['ops', 'community'], txHash: '0xabc', cid: 'bafyanchored' } },
+    ]);
+    const rows = await listOutbox(store.db, { incidentId: incident.id });
+    expect(rows.filter((r) => r.kind === 'reminder').map((r) => r.channel).sort()).toEqual(['discord:ops', 'telegram:ops']);
+    expect(rows.filter((r) => r.kind === 'anchored').map((r) => r.channel).sort()).toEqual(['discord:community', 'discord:ops', 'telegram:community', 'telegram:ops']);
+    const community = rows.find((r) => r.kind === 'anchored' && r.channel === 'discord:community')!.payload as { text: string };
+    expect(community.text).toContain('ipfs://bafyanchored');
+    expect(community.text).not.toContain('0xabc');
+  }, 120_000);
+
+  it('during a maintenance window the page message tells ops but mentions nobody', async () => {
+    const hour = 3_600_000;
+    const config = commsConfig({
+      discord: { token: standin.token, channels: { ops: '101' }, api: standin.api },
+      oncall: { tiers: [{ name: 'primary', discord: '<@111>', telegram: '@alice' }] },
+      maintenance: [{ start: new Date(Date.now() - hour).toISOString(), end: new Date(Date.now() + hour).toISOString(), note: 'upgrade' }],
+    });
+    const incident = await openIncident(store, config);
+    const pages = (await listOutbox(store.db, { incidentId: incident.id })).filter((r) => r.kind === 'page');
+    expect(pages.map((r) => r.channel).sort()).toEqual(['discord:ops', 'telegram:ops']);
+    const discord = pages.find((r) => r.channel === 'discord:ops')!.payload as { content?: string; allowedMentions: unknown; text: string };
+    expect(discord.content).toBeUndefined();
+    expect(discord.allowedMentions).toEqual({ users: [], roles: [] });
+    expect(discord.text).toContain('held by a maintenance window');
+    expect(discord.text).toContain('(upgrade)');
+    expect(discord.text).not.toContain('<@111>');
+    expect((pages.find((r) => r.channel === 'telegram:ops')!.payload as { text: string }).text).not.toContain('@alice');
   }, 120_000);
 
   it('a crash between enqueue and delivery, and one in the middle of a send, deliver exactly once after a restart', async () => {

@@ -182,4 +182,23 @@ describe('comms in the service: the seed incident and Discord interactions', () 
     expect(standin.inChannel(CHANNELS.ops).filter((m) => m.embeds[0]!.title!.startsWith('🔴 LIVE'))).toHaveLength(1);
     expect(live.embeds[0]!.title).toBe(`🔴 LIVE · ${incident.id} S1 · identified`);
   }, 120_000);
+
+  it('declare, role and resolve from Discord run the engine commands as discord:<user>', async () => {
+    const declared = await (await signed(command('declare', { title: 'Explorer shows wrong balances', severity: 'S3' }))).json();
+    expect(declared.data.content).toMatch(/^Declared INC-\d+ \(S3\): Explorer shows wrong balances$/);
+    const id = /INC-\d+/.exec(declared.data.content)![0];
+    const role = await (await signed(command('role', { role: 'commander', who: 'dana', incident: id }))).json();
+    expect(role.data.content).toBe(`${id}: dana is commander.`);
+    const unknown = await (await signed(command('note', { text: 'x', incident: 'INC-9999' }))).json();
+    expect(unknown.data).toMatchObject({ content: 'No incident INC-9999.', flags: 64 });
+    const refused = await (await signed(command('resolve', { incident: id }, []))).json();
+    expect(refused.data.flags).toBe(64);
+    expect((await service.engine.get(id))!.status).toBe('investigating');
+    const resolved = await (await signed(command('resolve', { incident: id, message: 'false alarm' }))).json();
+    expect(resolved.data.content).toBe(`${id} resolved.`);
+    const incident = (await service.engine.get(id))!;
+    expect(incident.status).toBe('resolved');
+    expect(incident.roles.commander).toBe('dana');
+    expect(incident.timeline.filter((e) => e.actor === 'discord:carol').map((e) => e.kind)).toEqual(['declared', 'role', 'resolved']);
+  }, 120_000);
 });

@@ -35,7 +35,7 @@ beforeEach(() => {
   run++;
   clock = testClock();
   standin.messages.length = 0;
-  const deliverer = createTelegramDeliverer({ token: standin.token, apiRoot: standin.apiRoot, chats: {}, allowedUserIds: [] });
+  const deliverer = createTelegramDeliverer({ token: standin.token, apiRoot: standin.apiRoot, chats: {}, allowedUserIds: [] }, { db: store.db });
   // small backoffs; the clock is moved by the test, so nothing depends on wall-clock time
   worker = createDeliveryWorker({ db: store.db, deliverers: [deliverer], logger, owner: 'test', now: clock.now, baseBackoffMs: 50, maxBackoffMs: 500 });
 });
@@ -125,7 +125,7 @@ describe('Telegram delivery through the outbox', () => {
   });
 
   it('an unreachable Bot API is retried, and the token never appears in errors or logs', async () => {
-    const deliverer = createTelegramDeliverer({ token: standin.token, apiRoot: 'http://127.0.0.1:9', chats: {}, allowedUserIds: [] });
+    const deliverer = createTelegramDeliverer({ token: standin.token, apiRoot: 'http://127.0.0.1:9', chats: {}, allowedUserIds: [] }, { db: store.db });
     const offline = createDeliveryWorker({ db: store.db, deliverers: [deliverer], logger, owner: 'test', now: clock.now, baseBackoffMs: 50 });
     const [key] = await queue('telegram:comms', ['hello'], '-3');
     await offline.drain();
@@ -134,6 +134,27 @@ describe('Telegram delivery through the outbox', () => {
     expect(row.lastError).toMatch(/unreachable/);
     const everything = JSON.stringify(await listOutbox(store.db)) + logger.lines.join('\n');
     expect(everything).not.toContain(standin.token);
+  });
+
+  it('the live-status message is posted once, then edited in place; a deleted one is posted again', async () => {
+    const live = async (text: string, i: number) => {
+      const key = `run${run}:live:${i}`;
+      await enqueue(store.db, [{ key, incidentId: 'INC-0042', channel: 'telegram:ops', kind: 'live', payload: { chatId: '-6', text, parseMode: 'MarkdownV2', liveStatus: true } }], clock.now());
+      await worker.drain();
+      return (await getByKey(store.db, key))!;
+    };
+    const first = await live('*Live* S1 investigating', 0);
+    expect(first.result).toMatchObject({ edited: false });
+    const second = await live('*Live* S1 identified', 1);
+    expect(second.result).toMatchObject({ edited: true, messageId: (first.result as { messageId: number }).messageId });
+    const same = await live('*Live* S1 identified', 2); // unchanged text: Telegram says "not modified", which is done
+    expect(same.status).toBe('sent');
+    expect(standin.messages.filter((m) => m.chatId === '-6').map((m) => m.text)).toEqual(['*Live* S1 identified']);
+    expect(standin.edits.map((e) => e.text)).toContain('*Live* S1 identified');
+    standin.messages.splice(0); // somebody deleted it in the chat
+    const again = await live('*Live* S1 monitoring', 3);
+    expect(again.result).toMatchObject({ edited: false });
+    expect(standin.messages.map((m) => m.text)).toEqual(['*Live* S1 monitoring']);
   });
 
   it('the client maps Telegram answers: replies carry reply_to_message_id', async () => {

@@ -11,6 +11,8 @@ import {
   openIncident,
   postUpdate,
   resolveIncident,
+  responseStats,
+  stageDurations,
   setSeverity,
   tickIncident,
 } from '../../src/core/incident.ts';
@@ -99,6 +101,10 @@ describe('opening and readings', () => {
     expect(better.incident.impact.stuckTransfers).toBe(6);
     expect(better.incident.peakImpact.stuckTransfers).toBe(37);
     expect(better.entries).toEqual([]);
+    // the same reading again changes nothing (nothing to save)
+    const same = applyReading(r, better.incident, reading('S2', { stuckTransfers: 6, lockedUsd: 12_000 }), at(6 * MIN));
+    expect(same.incident).toBe(better.incident);
+    expect(same.effects).toEqual([]);
   });
 
   it('people may lower it, recorded with who did it; readings at the old level do not undo that', () => {
@@ -150,6 +156,17 @@ describe('clearing and the quiet period', () => {
     expect(back.entries.map((e) => e.kind)).toEqual(['recurred']);
     // the quiet period no longer runs
     expect(tickIncident(r, back.incident, at(200 * MIN)).incident.status).toBe('investigating');
+  });
+
+  it('a person setting monitoring while the condition holds: readings do not flip it back; the clear starts the quiet period', () => {
+    const r = rules();
+    const fixed = postUpdate(r, open(r).incident, at(10 * MIN), 'bob', 'Relayer restarted, watching the queue drain', 'monitoring').incident;
+    const still = applyReading(r, fixed, reading('S1', { stuckTransfers: 20 }), at(12 * MIN));
+    expect(still.incident.status).toBe('monitoring');
+    expect(still.entries).toEqual([]);
+    const cleared = applyReading(r, still.incident, reading(null, { stuckTransfers: 0 }), at(20 * MIN));
+    expect(cleared.entries.map((e) => e.kind)).toEqual(['cleared']);
+    expect(tickIncident(r, cleared.incident, at(35 * MIN)).incident.status).toBe('resolved');
   });
 });
 
@@ -277,5 +294,26 @@ describe('maintenance windows', () => {
   it('a window for another bridge does not hold the page', () => {
     const opened = open(windowed(['other']), 'S1');
     expect(pages(opened.effects)).toHaveLength(1);
+  });
+});
+
+describe('stage durations (MTTD/MTTA/MTTM/MTTR)', () => {
+  it('per incident from its stage timestamps, and means over a window', () => {
+    const r = rules();
+    const opened = openIncident(
+      r,
+      { id: 'INC-0001', key: 'bridge:acme:stuck', title: 't', severity: 'S1', source: 'watcher', summary: 's', impact: SEED_IMPACT, detectionDelaySeconds: 600 },
+      at(0),
+    ).incident;
+    const acked = acknowledgeIncident(opened, at(4 * MIN), 'carol').incident;
+    const cleared = applyReading(r, acked, reading(null, { stuckTransfers: 0 }), at(30 * MIN)).incident;
+    const resolved = tickIncident(r, cleared, at(45 * MIN)).incident;
+    expect(stageDurations(resolved)).toEqual({ detect: 600, acknowledge: 240, mitigate: 1800, resolve: 2700 });
+    const manual = openIncident(r, { id: 'INC-0002', key: 'manual:INC-0002', title: 'm', severity: 'S2', source: 'manual', summary: '', impact: SEED_IMPACT }, at(0)).incident;
+    expect(stageDurations(manual)).toEqual({ detect: null, acknowledge: null, mitigate: null, resolve: null });
+    const old = { ...resolved, id: 'INC-0000', startedAt: at(-40 * 24 * HOUR).toISOString() };
+    const stats = responseStats([resolved, manual, old], T0 + HOUR, 30);
+    expect(stats).toEqual({ days: 30, incidents: 2, mttdSeconds: 600, mttaSeconds: 240, mttmSeconds: 1800, mttrSeconds: 2700 });
+    expect(responseStats([resolved, manual, old], T0 + HOUR, 90).incidents).toBe(3);
   });
 });

@@ -33,7 +33,7 @@ afterAll(async () => {
   await Promise.all([chains?.stop(), hub?.stop()]);
 });
 
-function governedConfig(fixture: GovernedTarget | null, options: { signer?: boolean; dataDir?: string } = {}): Config {
+function governedConfig(fixture: GovernedTarget | null, options: { signer?: boolean; dataDir?: string; ipfs?: boolean } = {}): Config {
   return configFor(chains.bridge, {
     dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'firebreak-gov-')),
     patch: (raw) => {
@@ -44,6 +44,8 @@ function governedConfig(fixture: GovernedTarget | null, options: { signer?: bool
           : {}),
       };
       if (fixture) raw.bridges[0].pausable = fixture.target;
+      // without a status mirror the proposal does not wait for its CID
+      if (options.ipfs === false) raw.ipfs = { enabled: false };
     },
   });
 }
@@ -120,7 +122,7 @@ describe('snapshot proposals', () => {
 
   it('without a signer writes a ready-to-sign draft and records where', { timeout: 60_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'firebreak-gov-'));
-    const service = await start(governedConfig(null, { signer: false, dataDir }));
+    const service = await start(governedConfig(null, { signer: false, dataDir, ipfs: false }));
     const before = hub.requests;
     const incident = (await service.engine.observe(reading('S1')))!;
     const draft = await waitFor('the draft to be recorded', async () =>
@@ -131,6 +133,7 @@ describe('snapshot proposals', () => {
     const markdown = readFileSync(draft.draftPath!, 'utf8');
     expect(markdown).toContain(incident.id);
     expect(markdown).toContain('No pause was fired');
+    expect(markdown).toContain('Status mirror on IPFS: not published yet');
     const json = JSON.parse(readFileSync(join(dataDir, 'proposals', `${incident.id}.json`), 'utf8'));
     expect(json.primaryType).toBe('Proposal');
     expect(json.message.space).toBe('drill.eth');

@@ -4,6 +4,8 @@
  * every transfer moves it to monitoring, and the quiet period (on the engine's clock) resolves it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privateKeyToAccount } from 'viem/accounts';
+import { ANVIL_KEYS } from '../../src/chain/anvil.ts';
 import { loadArtifact } from '../../src/chain/artifacts.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import type { Incident } from '../../src/core/types.ts';
@@ -53,6 +55,10 @@ describe('the seed case on anvil', () => {
     const detected = first.timeline.filter((e) => e.kind === 'detected');
     expect(detected).toHaveLength(1);
     expect(detected[0]!.text).toContain('37 transfers stuck');
+    // MTTD: the oldest transfer had been stuck (past stuckAfter 30m) for about 11.5 h of chain time
+    const delay = (detected[0]!.data as { detectionDelaySeconds: number }).detectionDelaySeconds;
+    expect(delay).toBeGreaterThanOrEqual(SEED.stuckForSeconds - 1800);
+    expect(delay).toBeLessThan(SEED.stuckForSeconds);
     expect(first.nextUpdateDue).not.toBeNull();
     // later passes see the same condition: still one incident, one detected entry
     await chains.source.mine(1);
@@ -76,6 +82,32 @@ describe('the seed case on anvil', () => {
     // the entries come right after the detection, in the same change
     expect(first.timeline.findIndex((e) => e.kind === 'admin_change')).toBeGreaterThan(first.timeline.findIndex((e) => e.kind === 'detected'));
   });
+
+  it('records an admin change made while the incident is open (once), without repeating the advice', async () => {
+    const owner = privateKeyToAccount(ANVIL_KEYS[1]!);
+    expect(owner.address.toLowerCase()).toBe(NEW_OWNER);
+    const abi = loadArtifact('DrillBridgeSource').abi;
+    const hash = await chains.source.walletClient.writeContract({
+      account: owner,
+      address: chains.bridge.sourceAddress,
+      abi,
+      functionName: 'transferOwnership',
+      args: [chains.source.walletClient.account.address],
+    });
+    await chains.source.publicClient.waitForTransactionReceipt({ hash });
+    await chains.source.mine(2);
+    const updated = await waitFor(async () => {
+      const incident = (await bridgeIncidents())[0]!;
+      return incident.timeline.some((e) => e.kind === 'admin_change' && (e.data as { txHash: string }).txHash === hash) ? incident : undefined;
+    }, 'the admin change during the incident', 90_000);
+    const entry = updated.timeline.find((e) => e.kind === 'admin_change' && (e.data as { txHash: string }).txHash === hash)!;
+    expect(entry.text).toMatch(/OwnershipTransferred .* before this reading/);
+    await chains.source.mine(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    const later = (await bridgeIncidents())[0]!;
+    expect(later.timeline.filter((e) => e.kind === 'admin_change' && (e.data as { txHash: string }).txHash === hash)).toHaveLength(1);
+    expect(later.timeline.filter((e) => e.kind === 'recommendation')).toHaveLength(1);
+  }, 180_000);
 
   it('a worse reading raises the same incident to S0 (no second incident)', async () => {
     // $2,000,000 of WETH deposited, stuck past stuckAfter (30m): S0 by lockedUsd

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.ts';
 import { FirebreakError } from '../../src/core/errors.ts';
 import { type IpnsKeyStore, startIpfsNode } from '../../src/mirror/ipfs.ts';
+import { computeCid } from '../../src/postmortem/cid.ts';
+import { storeKeyStore } from '../../src/mirror/keys.ts';
+import { createStore } from '../../src/store/store.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -46,6 +49,9 @@ describe('the IPFS node', () => {
       expect(saved.size).toBe(1);
       expect(b.ipnsName).toBe(a.ipnsName);
       expect(b.peerId).not.toBe(a.peerId);
+      // a single file gets the CID the postmortem module computes without a node
+      const postmortem = new TextEncoder().encode('# Postmortem INC-0001\n');
+      expect(await b.addFile(postmortem)).toBe(await computeCid(postmortem));
       const cid = await b.addSite({ 'index.html': '<p>from b</p>' });
       await b.publishName(cid);
       expect(await b.resolveName()).toBe(cid);
@@ -55,6 +61,21 @@ describe('the IPFS node', () => {
     } finally {
       await a.stop();
       await b.stop();
+    }
+  });
+
+  it('keeps the IPNS key in the shared store (kv): a second instance with a fresh repo gets the same name', async () => {
+    const store = await createStore({ kind: 'pglite', url: 'memory://' });
+    try {
+      const first = await startIpfsNode({ dir: join(dir, 'kv-a'), listen: ['/ip4/127.0.0.1/tcp/0'], ipnsKey: 'status', keyStore: storeKeyStore(store.db), logger: silentLogger });
+      await first.stop();
+      const second = await startIpfsNode({ dir: join(dir, 'kv-b'), listen: ['/ip4/127.0.0.1/tcp/0'], ipnsKey: 'status', keyStore: storeKeyStore(store.db), logger: silentLogger });
+      await second.stop();
+      expect(second.ipnsName).toBe(first.ipnsName);
+      const row = await store.db.selectFrom('kv').selectAll().where('key', '=', 'mirror:ipns-key:status').executeTakeFirst();
+      expect(row).toBeDefined();
+    } finally {
+      await store.close();
     }
   });
 });

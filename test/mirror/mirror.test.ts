@@ -147,6 +147,33 @@ describe('status mirror on IPFS', () => {
     expect(summary.incidents.map((i) => i.name)).toContain(HOSTILE);
   }, 60_000);
 
+  it('records the newest CID on every republish, but a timeline entry only per status or severity change', async () => {
+    const incident = await service.engine.declare({ title: 'Telegram relay slow', severity: 'S3', summary: 'messages late' }, 'tester');
+    const first = await waitFor(async () => (await service.engine.get(incident.id))?.mirror.cid ?? null, 'the first mirror CID');
+    await service.engine.postUpdate(incident.id, { message: 'Still looking.' }, 'tester');
+    const second = await waitFor(async () => {
+      const cid = (await service.engine.get(incident.id))?.mirror.cid;
+      return cid && cid !== first ? cid : null;
+    }, 'a newer CID after the update');
+    const page = await (await get(`/ipfs/${second}/`)).text();
+    expect(page).toContain('Still looking.');
+    let current = (await service.engine.get(incident.id))!;
+    expect(current.timeline.filter((t) => t.kind === 'mirror')).toHaveLength(1);
+    await service.engine.postUpdate(incident.id, { message: 'Found it.', status: 'identified' }, 'tester');
+    await waitFor(async () => {
+      current = (await service.engine.get(incident.id))!;
+      return current.timeline.filter((t) => t.kind === 'mirror').length === 2;
+    }, 'a mirror entry for the status change');
+    await service.engine.resolve(incident.id, 'tester', 'relay restarted');
+    await waitFor(async () => {
+      current = (await service.engine.get(incident.id))!;
+      const last = current.timeline.filter((t) => t.kind === 'mirror').at(-1);
+      return last?.data?.status === 'resolved';
+    }, 'the final mirror entry of the resolved incident');
+    const resolvedPage = await (await get(`/ipfs/${current.mirror.cid}/`)).text();
+    expect(resolvedPage).toContain('Resolved: relay restarted');
+  }, 60_000);
+
   it('a restart keeps the IPNS name and still serves the old CIDs', async () => {
     const before = (await (await get('/api/mirror')).json()) as { ipns: string; cid: string };
     await service.stop();

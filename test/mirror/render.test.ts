@@ -80,7 +80,7 @@ describe('summary.json, history.json, feed', () => {
     expect(summary.status).toEqual({ indicator: 'critical', description: 'Major System Outage' });
     expect(summary.components.map((c) => [c.id, c.status])).toEqual([
       ['bridge-drill', 'partial_outage'],
-      ['chain-ethereum', 'partial_outage'],
+      ['chain-ethereum', 'operational'],
       ['chain-arbitrum', 'major_outage'],
     ]);
     expect(summary.incidents.map((i) => [i.id, i.impact])).toEqual([

@@ -10,7 +10,11 @@ import { type Service, startService } from '../../src/app/service.ts';
 import type { Effect } from '../../src/core/effects.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import type { Incident } from '../../src/core/types.ts';
-import { anchorPostmortem, verifyPostmortem } from '../../src/postmortem/anchor.ts';
+import { unixfs } from '@helia/unixfs';
+import { MemoryBlockstore } from 'blockstore-core';
+import { CID } from 'multiformats/cid';
+import { anchoredEvents, anchorPostmortem, verifyPostmortem } from '../../src/postmortem/anchor.ts';
+import { publishPostmortem } from '../../src/postmortem/publish.ts';
 import { ANCHORER_KEY, configOf, type RegistryChain, rawConfig, seedDetection, startRegistryChain } from './support.ts';
 
 const TOKEN = 'postmortem-write-token-0001';
@@ -123,14 +127,37 @@ describe('anchoring through the service', () => {
   });
 });
 
+describe('publishPostmortem (the drill\'s one call)', () => {
+  it('renders, adds to IPFS, anchors, records and verifies; the uri serves the same bytes', async () => {
+    const declared = await service.engine.declare({ title: 'Relayer stalled', severity: 'S1', summary: 'by hand' }, 'alice');
+    const resolved = await service.engine.resolve(declared.id, 'alice');
+    const node = unixfs({ blockstore: new MemoryBlockstore() } as unknown as Parameters<typeof unixfs>[0]);
+    const published = await publishPostmortem({
+      config: service.config,
+      store: service.store,
+      engine: service.engine,
+      incident: resolved,
+      addToIpfs: async (bytes) => (await node.addBytes(bytes)).toString(),
+    });
+    expect(published.verified.ok).toBe(true);
+    expect(published.anchor.cid).toBe(published.anchor.computedCid);
+    const events = await anchoredEvents({ chain: service.config.chains.ethereum!, registry: setup.registry, incidentId: declared.id });
+    expect(events).toEqual([expect.objectContaining({ digest: published.anchor.digest, uri: `ipfs://${published.anchor.cid}` })]);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of node.cat(CID.parse(events[0]!.uri.slice('ipfs://'.length)))) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(published.markdown);
+    expect((await service.engine.get(declared.id))!.timeline.filter((e) => e.kind === 'anchored')).toHaveLength(1);
+  });
+});
+
 describe('reminders from the engine tick', () => {
   it('reminds ops once when an action item is due, and once when the postmortem is due', async () => {
     await api(`/api/incidents/${incident.id}/action-items`, {
       method: 'POST',
       body: { title: 'Runbook for relayer restarts', owner: 'carol', due: new Date(Date.now() + 2 * HOUR).toISOString(), priority: 'medium' },
     });
-    const reminders = () => planned.filter((p) => p.effect.type === 'notify' && p.effect.kind === 'reminder');
-    const postmortemDue = () => planned.filter((p) => p.effect.type === 'notify' && p.effect.kind === 'postmortem_due');
+    const reminders = () => planned.filter((p) => p.incident === incident.id && p.effect.type === 'notify' && p.effect.kind === 'reminder');
+    const postmortemDue = () => planned.filter((p) => p.incident === incident.id && p.effect.type === 'notify' && p.effect.kind === 'postmortem_due');
 
     await service.engine.tick();
     expect(reminders()).toHaveLength(0);

@@ -257,6 +257,19 @@ describe('POST /api/alerts (PagerDuty Events v2 shape)', () => {
   });
 });
 
+describe('GET /api/stats', () => {
+  it('needs a token and gives MTTA/MTTR per incident and over 30/90 days', async () => {
+    expect((await call('GET', '/api/stats')).status).toBe(401);
+    const stats = await json(await call('GET', '/api/stats', { token: READ }));
+    expect(Object.keys(stats.windows)).toEqual(['30d', '90d']);
+    expect(stats.windows['30d'].incidents).toBeGreaterThan(0);
+    expect(stats.windows['30d'].mttrSeconds).not.toBeNull();
+    const manual = stats.incidents.find((i: { key: string }) => i.key.startsWith('manual:'));
+    expect(manual.acknowledge).toBeGreaterThanOrEqual(0);
+    expect(manual.resolve).toBeGreaterThanOrEqual(manual.acknowledge);
+  });
+});
+
 describe('/healthz and /metrics', () => {
   it('/healthz says role and chain heads, never RPC URLs', async () => {
     const response = await call('GET', '/healthz');
@@ -285,6 +298,7 @@ describe('/healthz and /metrics', () => {
     expect(s1).toBeGreaterThan(0);
     expect(text).toContain(`firebreak_open_incidents{severity="S1"} ${s1}`);
     expect(text).toContain('firebreak_mttr_seconds{window="30d"}');
+    expect(text).toContain('firebreak_mttd_seconds{window="90d"}');
     expect(text).not.toContain('SECRET_API_KEY');
   });
 });

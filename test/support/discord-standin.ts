@@ -27,6 +27,8 @@ export interface DiscordStandin {
   messages: StandinMessage[];
   requests: Array<{ method: string; path: string; status: number }>;
   commands: Map<string, unknown[]>;
+  /** while true, messages are recorded but their responses never leave (a client that dies mid-send) */
+  holdResponses: boolean;
   /** the next requests (any route) fail like this, in order */
   failNext(...failures: Failure[]): void;
   /** messages posted to a channel (not counting nonce replays) */
@@ -89,6 +91,7 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
         edits: 0,
       };
       messages.push(message);
+      if (standin.holdResponses) return 200;
       send(res, 200, message);
       return 200;
     }
@@ -127,7 +130,8 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
   server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const standin: DiscordStandin = {
+    holdResponses: false,
     api: `http://127.0.0.1:${port}/api`,
     token,
     messages,
@@ -140,4 +144,5 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
       server.close(() => resolve());
     }),
   };
+  return standin;
 }

@@ -20,6 +20,8 @@ export interface PagerDutyStandin {
   /** the status of every answer, in order */
   statuses: number[];
   failNext(...statuses: Array<429 | 500>): void;
+  /** forget the failures still queued */
+  recover(): void;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,9 @@ export async function startPagerDutyStandin(): Promise<PagerDutyStandin> {
     statuses,
     failNext(...next) {
       failures.push(...next);
+    },
+    recover() {
+      failures.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

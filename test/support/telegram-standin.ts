@@ -2,6 +2,7 @@
  * A loopback Telegram Bot API: `POST /bot<token>/sendMessage` answers like Telegram
  * (`{ok:true,result:{message_id,chat,date,text}}`), can be told to fail the next calls with 500 or
  * 429 (`{ok:false,error_code:429,parameters:{retry_after}}`), and records every message it accepted.
+ * `editMessageText` edits a recorded message (400 when it is unknown or unchanged, as Telegram).
  * A wrong token gets 401 / 404 as Telegram does.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -20,10 +21,14 @@ export interface TelegramStandin {
   apiRoot: string;
   token: string;
   messages: ReceivedTelegramMessage[];
+  /** editMessageText calls that changed a message (the message's text in `messages` is updated) */
+  edits: Array<{ chatId: string; messageId: number; text: string }>;
   /** every request seen (including failed ones), by method */
   requests: Array<{ method: string; status: number }>;
   /** the next calls fail, in order: 500, or 429 with retry_after seconds */
   failNext(...failures: Array<{ status: 500 } | { status: 429; retryAfter: number } | { status: 400; description: string }>): void;
+  /** forget the failures still queued: answer normally again */
+  recover(): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +42,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 export async function startTelegramStandin(token = '123456:TEST-token'): Promise<TelegramStandin> {
   const messages: ReceivedTelegramMessage[] = [];
   const requests: TelegramStandin['requests'] = [];
+  const edits: TelegramStandin['edits'] = [];
   const failures: Array<{ status: number; retryAfter?: number; description?: string }> = [];
   let nextId = 1000;
 
@@ -66,6 +72,16 @@ export async function startTelegramStandin(token = '123456:TEST-token'): Promise
       );
     }
     if (failure?.status === 400) return send(400, { ok: false, error_code: 400, description: failure.description }, method);
+    if (method === 'editMessageText') {
+      const target = messages.find((m) => m.chatId === String(body.chat_id) && m.messageId === body.message_id);
+      if (!target) return send(400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' }, method);
+      if (target.text === body.text) {
+        return send(400, { ok: false, error_code: 400, description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same' }, method);
+      }
+      target.text = String(body.text);
+      edits.push({ chatId: target.chatId, messageId: target.messageId, text: target.text });
+      return send(200, { ok: true, result: { message_id: target.messageId, chat: { id: target.chatId }, text: target.text } }, method);
+    }
     if (method !== 'sendMessage') return send(404, { ok: false, error_code: 404, description: 'Not Found: method not found' }, method);
     if (body.chat_id === undefined || typeof body.text !== 'string' || body.text.length === 0) {
       return send(400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' }, method);
@@ -94,9 +110,13 @@ export async function startTelegramStandin(token = '123456:TEST-token'): Promise
     apiRoot: `http://127.0.0.1:${port}`,
     token,
     messages,
+    edits,
     requests,
     failNext(...next) {
       failures.push(...next);
+    },
+    recover() {
+      failures.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -72,6 +72,7 @@ export async function runCommand(
       case 'status':
         return { reply: statusText(incident), refused: false, incidentId: incident.id };
       case 'ack': {
+        if (incident.status === 'resolved') return { reply: `${incident.id} is already resolved.`, refused: true, incidentId: incident.id };
         const after = await engine.acknowledge(incident.id, actor);
         const by = after.acknowledgedBy === actor ? 'you' : after.acknowledgedBy;
         return { reply: `${incident.id} acknowledged by ${by}.`, refused: false, incidentId: incident.id };

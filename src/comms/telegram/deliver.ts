@@ -7,17 +7,24 @@
  * timeout after Telegram accepted) in the instant between Telegram's answer and that record, so
  * NOTHING slow happens between the two: no logging to the timeline, no extra requests — the result
  * is returned as soon as Telegram answers and the timeline learns about it later (onDelivered).
+ *
+ * A row with `liveStatus: true` is the incident's live-status message: edited in place
+ * (editMessageText) once it exists in that chat; its message id is kept in the kv table.
  */
-import { BadRequestError } from '../../core/errors.ts';
+import { sql } from 'kysely';
+import { BadRequestError, FirebreakError } from '../../core/errors.ts';
 import type { TelegramConfig } from '../../config/types.ts';
 import type { Deliverer } from '../../delivery/worker.ts';
 import type { OutboxRow } from '../../store/outbox.ts';
-import { createTelegramClient, type TelegramClient } from './client.ts';
+import type { Db } from '../../store/store.ts';
+import { createTelegramClient, MESSAGE_GONE, type TelegramClient } from './client.ts';
 
 export interface TelegramMessagePayload {
   chatId: string;
   text: string;
   parseMode?: 'MarkdownV2' | 'HTML';
+  /** the live-status message: edit the previous one in this chat instead of posting anew */
+  liveStatus?: boolean;
 }
 
 export function telegramPayloadOf(row: OutboxRow): TelegramMessagePayload {
@@ -25,17 +32,48 @@ export function telegramPayloadOf(row: OutboxRow): TelegramMessagePayload {
   if (!payload || typeof payload.chatId !== 'string' || !payload.chatId || typeof payload.text !== 'string' || !payload.text) {
     throw new BadRequestError(`outbox row ${row.id} on ${row.channel} has no chatId/text`);
   }
-  return { chatId: payload.chatId, text: payload.text, parseMode: payload.parseMode };
+  return { chatId: payload.chatId, text: payload.text, parseMode: payload.parseMode, liveStatus: payload.liveStatus === true };
 }
 
-export function createTelegramDeliverer(config: TelegramConfig, client: TelegramClient = createTelegramClient(config)): Deliverer {
+function liveKey(incidentId: string | null, chatId: string): string {
+  return `telegram:live:${incidentId ?? 'none'}:${chatId}`;
+}
+
+export interface TelegramDelivererDeps {
+  /** where live-status message ids are kept (kv) */
+  db: Db;
+  client?: TelegramClient;
+}
+
+export function createTelegramDeliverer(config: TelegramConfig, deps: TelegramDelivererDeps): Deliverer {
+  const client = deps.client ?? createTelegramClient(config);
+  const { db } = deps;
   return {
     prefix: 'telegram',
     async deliver(row) {
       const message = telegramPayloadOf(row);
+      if (!message.liveStatus) {
+        const sent = await client.sendMessage(message);
+        // straight back to the worker, which records `sent` at once (see the comment at the top)
+        return { messageId: sent.messageId, chatId: sent.chatId };
+      }
+      const key = liveKey(row.incidentId, message.chatId);
+      const known = await sql<{ value: unknown }>`select value from kv where key = ${key}`.execute(db);
+      const messageId = Number(known.rows[0]?.value);
+      if (Number.isInteger(messageId) && messageId > 0) {
+        try {
+          // an edit is idempotent: repeating it after a crash changes nothing
+          await client.editMessageText({ chatId: message.chatId, messageId, text: message.text, parseMode: message.parseMode });
+          return { messageId, chatId: message.chatId, edited: true };
+        } catch (error) {
+          if (!(error instanceof FirebreakError && error.code === MESSAGE_GONE)) throw error;
+        }
+      }
       const sent = await client.sendMessage(message);
-      // straight back to the worker, which records `sent` at once (see the comment at the top)
-      return { messageId: sent.messageId, chatId: sent.chatId };
+      // one quick local write between Telegram's answer and the record: the duplicate window stays an instant
+      await sql`insert into kv (key, value, updated_at) values (${key}, ${JSON.stringify(sent.messageId)}, ${new Date()})
+        on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`.execute(db);
+      return { messageId: sent.messageId, chatId: sent.chatId, edited: false };
     },
   };
 }

@@ -33,7 +33,7 @@ export function createTelegramParts(ctx: TelegramPartsContext): TelegramParts {
   const logger = ctx.logger.child({ module: 'telegram' });
   const client = telegram.token ? createTelegramClient(telegram) : null;
   return {
-    deliverers: client ? [createTelegramDeliverer(telegram, client)] : [],
+    deliverers: client ? [createTelegramDeliverer(telegram, { db: ctx.store.db, client })] : [],
     // mounted even without a webhook secret: the route then refuses every update (401)
     routes: telegramWebhookRoutes({ config: telegram, commands: ctx.engine, db: ctx.store.db, client, logger, now: ctx.now }),
   };

@@ -19,7 +19,7 @@ import type { Deliverer, DeliveryContext } from '../../delivery/worker.ts';
 import type { OutboxRow } from '../../store/outbox.ts';
 import { type ChainClients, chainClients, type SignerClients, signerClients } from '../chain.ts';
 import { governorConfig } from '../policy.ts';
-import { type IncidentRecorder, recordGovernance } from '../record.ts';
+import { governanceNotice, type IncidentRecorder, recordGovernance } from '../record.ts';
 import { revertReason } from './revert.ts';
 import type { PausePayload } from './sink.ts';
 
@@ -64,6 +64,10 @@ export function createPauseDeliverer(options: PauseDelivererOptions): Deliverer 
   const pollMs = options.pollMs ?? 250;
   const abi = loadArtifact(ROLLBACK_GOVERNOR).abi;
 
+  function bridgeName(id: string): string {
+    return config.bridges.find((b) => b.id === id)?.name ?? id;
+  }
+
   function describe(p: PausePayload): string {
     return `pause(${p.target}, keccak256("${p.incidentId}")) on the rollback governor ${p.governor} (${p.chain})`;
   }
@@ -80,6 +84,7 @@ export function createPauseDeliverer(options: PauseDelivererOptions): Deliverer 
         data: { outcome, chain: p.chain, governor: p.governor, target: p.target, reason, ...(txHash ? { txHash } : {}) },
       },
       now(),
+      governanceNotice(`pause:${outcome}`, `Auto-pause of ${p.bridge} ${outcome === 'rejected' ? 'was NOT sent (simulation reverted)' : 'failed'}: ${reason}. Pause by hand if needed.`, { audiences: ['ops'], ...(txHash ? { txHash } : {}) }),
     );
     throw new FirebreakError(`pause of ${p.target} ${outcome}: ${reason}`, { code: `pause_${outcome}`, details: { chain: p.chain, target: p.target } });
   }
@@ -120,6 +125,7 @@ export function createPauseDeliverer(options: PauseDelivererOptions): Deliverer 
         data: { dryRun: true, chain: p.chain, governor: p.governor, target: p.target, to: p.governor, data, from, simulation },
       },
       now(),
+      governanceNotice('pause:dry-run', `Dry run: would have paused ${p.bridge} through the rollback governor (simulation ${simulation}). Nothing was sent.`, { audiences: ['ops'] }),
     );
     return { dryRun: true, to: p.governor, data, from, simulation };
   }
@@ -150,6 +156,9 @@ export function createPauseDeliverer(options: PauseDelivererOptions): Deliverer 
 
   async function sign(clients: SignerClients, p: PausePayload, replacing?: SignedPause): Promise<SignedPause> {
     const data = encodeFunctionData({ abi, functionName: 'pause', args: [p.target as Address, p.incidentIdHash as Hex] });
+    // a replacement keeps the gas limit: estimating again would run against a state in which the
+    // stuck pause already happened (and revert)
+    const old = replacing ? parseTransaction(replacing.signedTx) : undefined;
     let request;
     try {
       request = await clients.walletClient.prepareTransactionRequest({
@@ -157,14 +166,13 @@ export function createPauseDeliverer(options: PauseDelivererOptions): Deliverer 
         chain: clients.chain,
         to: p.governor as Address,
         data,
-        ...(replacing ? { nonce: replacing.nonce } : {}),
+        ...(replacing ? { nonce: replacing.nonce, gas: old!.gas } : {}),
       });
     } catch (error) {
       throw new RetryableError(`cannot prepare the pause transaction: ${reasonOf(error)}`, { code: 'pause_rpc' });
     }
-    if (replacing) {
+    if (old) {
       // a replacement must pay at least 10 % more than the stuck one (nodes refuse less): take 25 %
-      const old = parseTransaction(replacing.signedTx);
       const bump = (value: bigint | undefined, fresh: bigint | undefined) =>
         value === undefined ? fresh : [fresh ?? 0n, (value * 125n) / 100n + 1n].reduce((a, b) => (a > b ? a : b));
       const r = request as Record<string, unknown>;
@@ -195,6 +203,11 @@ export function createPauseDeliverer(options: PauseDelivererOptions): Deliverer 
         data: { chain: p.chain, governor: p.governor, target: p.target, txHash: receipt.transactionHash, blockNumber: receipt.blockNumber.toString(), until },
       },
       now(),
+      governanceNotice(
+        'pause:confirmed',
+        `Rollback governor paused ${p.bridge} on ${p.chain}: tx ${receipt.transactionHash}${until ? `; it lapses ${until} unless governance ratifies it` : ''}.`,
+        { txHash: receipt.transactionHash, publicText: `As a precaution, ${bridgeName(p.bridge)} is paused while we investigate: new transfers cannot be started for now. We will tell you when it resumes.` },
+      ),
     );
     return { status: 'confirmed', txHash: receipt.transactionHash, blockNumber: receipt.blockNumber.toString(), until };
   }

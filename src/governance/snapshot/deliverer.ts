@@ -17,7 +17,7 @@ import type { Deliverer } from '../../delivery/worker.ts';
 import { listOutbox, type OutboxRow } from '../../store/outbox.ts';
 import type { Db } from '../../store/store.ts';
 import { chainClients } from '../chain.ts';
-import { type IncidentRecorder, recordGovernance } from '../record.ts';
+import { governanceNotice, type IncidentRecorder, recordGovernance } from '../record.ts';
 import { proposerAddress, submitProposal } from './client.ts';
 import { draftProposal, type ProposalMessage, PROPOSAL_TYPES, SNAPSHOT_DOMAIN } from './proposal.ts';
 import type { ProposalPayload } from './sink.ts';
@@ -30,6 +30,8 @@ export interface ProposalDelivererOptions {
   now?: () => Date;
   /** how long a proposal waits for the incident's pause to finish (default 10 min) */
   pauseWaitMs?: number;
+  /** how long a proposal waits for the status mirror's first CID when IPFS is enabled (default 2 min) */
+  mirrorWaitMs?: number;
 }
 
 export function proposalUrl(hub: string, space: string, id: string): string {
@@ -49,6 +51,7 @@ export function createProposalDeliverer(options: ProposalDelivererOptions): Deli
   const { config, engine, db } = options;
   const now = options.now ?? (() => new Date());
   const pauseWaitMs = options.pauseWaitMs ?? 10 * 60_000;
+  const mirrorWaitMs = options.mirrorWaitMs ?? 2 * 60_000;
 
   async function latestBlock(snapshot: SnapshotConfig): Promise<number> {
     try {
@@ -83,6 +86,10 @@ export function createProposalDeliverer(options: ProposalDelivererOptions): Deli
       if (inFlight && now().getTime() - row.createdAt.getTime() < pauseWaitMs) {
         throw new RetryableError('waiting for the incident\'s pause to finish so that the proposal can name it', { retryAfterMs: 1_000 });
       }
+      // the body links the status mirror (it survives a dead website): give its first publication a moment
+      if (config.ipfs.enabled && !incident.mirror.cid && now().getTime() - row.createdAt.getTime() < mirrorWaitMs) {
+        throw new RetryableError('waiting for the status mirror\'s CID so that the proposal can link it', { retryAfterMs: 2_000 });
+      }
       const pauses = incident.governance.filter((g) => g.kind === 'pause');
       const pause: GovernanceAction | null = pauses.filter((g) => g.outcome === 'confirmed').at(-1) ?? null;
       const failedPause = pause ? null : (pauses.filter((g) => g.outcome === 'rejected' || g.outcome === 'failed').at(-1) ?? null);
@@ -113,6 +120,7 @@ export function createProposalDeliverer(options: ProposalDelivererOptions): Deli
           { kind: 'proposal', outcome: p.dryRun ? 'dry-run' : 'draft', draftPath, ...(pause?.txHash ? { txHash: pause.txHash } : {}), reason: why },
           { kind: 'proposal', actor: 'firebreak', text: `Snapshot proposal drafted, not sent (${why}): ${draftPath} — "${message.title}". Sign and submit it to ${snapshot.space}.`, data: { draftPath, title: message.title, space: snapshot.space } },
           now(),
+          governanceNotice(`proposal${suffix}:draft`, `Snapshot proposal drafted, not sent (${why}): ${draftPath}. Sign and submit it to ${snapshot.space}.`, { audiences: ['ops'] }),
         );
         return { draft: draftPath, title: message.title };
       }
@@ -131,6 +139,7 @@ export function createProposalDeliverer(options: ProposalDelivererOptions): Deli
           data: { proposalId: receipt.id, url, ipfs: receipt.ipfs, space: snapshot.space, pauseTx: pause?.txHash ?? null },
         },
         now(),
+        governanceNotice(`proposal${suffix}:sent`, `Snapshot proposal created in ${snapshot.space}: "${message.title}" — ${url}`, { audiences: ['ops'] }),
       );
       ctx.logger.info({ incident: incident.id, proposal: receipt.id }, 'snapshot proposal created');
       return { id: receipt.id, ipfs: receipt.ipfs, url, title: message.title, pauseTx: pause?.txHash ?? null };

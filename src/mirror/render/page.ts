@@ -34,14 +34,14 @@ const CSS = `
 @media (prefers-color-scheme:dark){:root{--bg:#111418;--fg:#f2f2f2;--muted:#c4c8ce;--card:#1c2128;--line:#3a414b;
 --ok:#7ee2a0;--minor:#ffd27a;--major:#ffab85;--critical:#ff9aa9;--maint:#9cc3ff}}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:46rem;margin:0 auto;padding:1rem}h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.25rem;margin:1.5rem 0 .5rem}
+main{max-width:46rem;margin:0 auto;padding:1rem;overflow-wrap:anywhere}h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.25rem;margin:1.5rem 0 .5rem}
 h3{font-size:1.1rem;margin:0 0 .25rem}.banner{border-radius:.5rem;padding:1rem;font-weight:700;font-size:1.15rem;border:2px solid currentColor}
 .s-none{color:var(--ok)}.s-minor{color:var(--minor)}.s-major{color:var(--major)}.s-critical{color:var(--critical)}.s-maintenance{color:var(--maint)}
 article,.card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:1rem;margin:.75rem 0;overflow-wrap:anywhere}
 .meta{color:var(--muted);font-size:.95rem}.badge{display:inline-block;border:1px solid currentColor;border-radius:1rem;padding:0 .6rem;font-size:.9rem;font-weight:700}
 ol.updates{list-style:none;padding:0;margin:.5rem 0 0}ol.updates li{border-top:1px solid var(--line);padding:.5rem 0}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.35rem .25rem;border-bottom:1px solid var(--line)}
-a{color:inherit}footer{color:var(--muted);font-size:.9rem;margin:2rem 0 1rem}code{font-size:.85rem}
+a{color:inherit}footer{color:var(--muted);font-size:.9rem;margin:2rem 0 1rem}code{font-size:.85rem;word-break:break-all}
 `;
 
 export function renderStatusPage(snapshot: StatusSnapshot, options: PageOptions = {}): string {
@@ -122,10 +122,11 @@ ${updates.length ? `<ol class="updates" reversed>${updates.map((u) => `<li><time
 }
 
 function renderResolved(incident: Incident): string {
+  const last = publicUpdates(incident).at(-1);
   const duration = incident.resolvedAt ? (new Date(incident.resolvedAt).getTime() - new Date(incident.startedAt).getTime()) / 1000 : 0;
   return `<div class="card"><h3>${e(incident.title)}</h3>
 <p class="meta">${e(incident.id)} · ${e(SEVERITY_LABEL[incident.peakSeverity ?? incident.severity])} · resolved ${e(formatUtc(incident.resolvedAt ?? incident.startedAt))} after ${e(formatSpan(duration))}</p>
-<p>At worst: ${e(impactSentence(incident.peakImpact))}</p></div>`;
+<p>At worst: ${e(impactSentence(incident.peakImpact))}</p>${last ? `\n<p>${e(last.body)}</p>` : ''}</div>`;
 }
 
 function renderMaintenance(window: MaintenanceWindow, now: Date): string {

@@ -131,7 +131,8 @@ function publicBody(entry: TimelineEntry): string | null {
 export function affectedComponents(incident: Incident): string[] {
   const ids = new Set<string>();
   for (const bridge of incident.impact.bridges) ids.add(`bridge-${bridge}`);
-  for (const chain of incident.impact.chains ?? []) ids.add(`chain-${chain}`);
+  // a stuck bridge lists its chains in impact.chains, but the chains themselves are fine:
+  // only chain incidents (halted, unobservable) mark a chain
   const chainKey = /^chain:([^:]+):/.exec(incident.key);
   if (chainKey) ids.add(`chain-${chainKey[1]}`);
   return [...ids];

@@ -1,0 +1,77 @@
+/**
+ * A small run of every benchmark (not the benchmark itself: `firebreak bench` is not part of
+ * `npm test`). Figures are not asserted against targets — only that each one was measured against
+ * its reference, is a sane number, and lands in the JSON file under its fixed name.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/log.ts';
+import { type BenchResults, renderBench, runBench } from '../../src/bench/run.ts';
+import { percentile } from '../../src/bench/stats.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-smoke-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function positive(value: unknown): void {
+  expect(typeof value).toBe('number');
+  expect(Number.isFinite(value)).toBe(true);
+  expect(value as number).toBeGreaterThan(0);
+}
+
+describe('firebreak bench (tiny sizes)', () => {
+  it('measures ingest, latency and memory and writes every named field', { timeout: 110_000 }, async () => {
+    const output = join(dir, 'results.json');
+    const lines: string[] = [];
+    const results = await runBench({
+      sizes: { events: 2_000, latencyTrials: 5, pending: 2_000 },
+      logger: silentLogger,
+      say: (line) => lines.push(line),
+      skipPeer: true,
+      output,
+    });
+    const written = JSON.parse(readFileSync(output, 'utf8')) as BenchResults;
+    expect(written).toEqual(JSON.parse(JSON.stringify(results)));
+
+    if (!written.ingest.available) throw new Error(`ingest: ${written.ingest.reason}`);
+    positive(written.ingest.logsPerSec);
+    positive(written.ingest.rawLogsPerSec);
+    positive(written.ingest.ratio);
+    expect(written.ingest.events).toBe(2_000);
+    // 1 % of the deposits are never finalized: scan must find exactly those
+    expect(written.ingest.pendingFound).toBe(10);
+    expect(written.ingest.raw.length).toBeGreaterThan(1);
+    for (const run of written.ingest.raw) expect(run.logs).toBe(2_000);
+
+    if (!written.latency.available) throw new Error(`latency: ${written.latency.reason}`);
+    expect(written.latency.trials).toBe(5);
+    positive(written.latency.p50Ms);
+    expect(written.latency.p99Ms).toBeGreaterThanOrEqual(written.latency.p50Ms);
+    expect(written.latency.p99Ms).toBeLessThan(60_000);
+    expect(written.latency.endPoint.length).toBeGreaterThan(0);
+
+    if (!written.memory.available) throw new Error(`memory: ${written.memory.reason}`);
+    expect(written.memory.pending).toBe(2_000);
+    expect(typeof written.memory.bytesPerPending).toBe('number');
+    expect(written.memory.peakBytesPerPending).toBeGreaterThanOrEqual(written.memory.bytesPerPending);
+
+    // a skipped or unavailable figure says why and carries no number
+    expect(written.peer).toMatchObject({ available: false, name: 'ponder', logsPerSec: null, ratio: null });
+    expect(written.peer.available === false && written.peer.reason).toMatch(/skipped/);
+    expect(written.mirror.available).toBe(false);
+    expect(written.api.available).toBe(false);
+
+    const table = renderBench(written);
+    for (const row of ['ingest', 'peer', 'latency', 'memory']) expect(table).toMatch(new RegExp(`^${row} `, 'm'));
+    expect(lines.some((line) => line.includes('ratio'))).toBe(true);
+  });
+
+  it('takes nearest-rank percentiles', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(samples, 50)).toBe(50);
+    expect(percentile(samples, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBe(0);
+  });
+});
