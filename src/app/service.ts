@@ -15,7 +15,7 @@ import { createIncidentEngine, type IncidentEngine } from '../incidents/engine.t
 import { renderPostmortemFor } from '../postmortem/generate.ts';
 import { createServerApp } from '../server/app.ts';
 import type { EffectSink } from '../store/effects.ts';
-import { listOutbox } from '../store/outbox.ts';
+import { listOutbox, releaseForeignClaims } from '../store/outbox.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { bridgeDetection, chainDetections } from '../watchers/detections.ts';
 import { createWatchService, type WatchService } from '../watchers/service.ts';
@@ -60,6 +60,8 @@ export interface ServiceOptions {
   listen?: boolean;
   /** the drill: dashboard with action buttons using this write token */
   dashboardToken?: string;
+  /** the drill: its own controls on the dashboard (POST paths served by `publicRoutes`) */
+  drillControls?: Array<{ path: string; label: string }>;
   title?: string;
   notes?: string[];
   /** engine clock (tests move it to pass quiet periods and cadences) */
@@ -155,6 +157,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       title: options.title,
       notes: options.notes,
       dashboardToken: options.dashboardToken,
+      drillControls: options.drillControls,
       role: () => (leadership.isLeader() ? 'leader' : 'follower'),
       postmortem: (incident) => renderPostmortemFor(store, config, incident),
       publicRoutes: [...(options.publicRoutes ?? []), ...integrations.flatMap((i) => (i.routes ? [i.routes] : []))],
@@ -186,6 +189,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       async onChange(leader) {
         if (leader) {
           monitor.stop();
+          const taken = await releaseForeignClaims(store.db, instanceId, now());
+          if (taken > 0) logger.warn({ rows: taken }, 'took over outbox rows the previous leader was sending');
           watch.start();
           delivery.start();
           ticker = setInterval(() => {

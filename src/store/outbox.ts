@@ -185,6 +185,21 @@ export async function recordProgress(db: Db, id: number, result: unknown): Promi
   await db.updateTable('outbox').set({ result: JSON.stringify(result) }).where('id', '=', id).execute();
 }
 
+/**
+ * A new leader takes over the rows a previous leader had claimed: only the leader sends, so a
+ * `sending` row claimed by anyone else belongs to a leader that died or was deposed. Sending it
+ * again is made harmless by the deliverers (Discord nonce + enforce_nonce, the same signed tx).
+ */
+export async function releaseForeignClaims(db: Db, owner: string, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('outbox')
+    .set({ status: 'pending', claimed_until: null, next_attempt_at: now })
+    .where('status', '=', 'sending')
+    .where((eb) => eb.or([eb('claimed_by', '<>', owner), eb('claimed_by', 'is', null)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows ?? 0);
+}
+
 /** Release held rows (e.g. pages after a maintenance window) so they are delivered. */
 export async function releaseHeld(db: Db, filter: { incidentId: string }, now: Date): Promise<number> {
   const result = await db
