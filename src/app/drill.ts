@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Hono } from 'hono';
 import { stringify } from 'yaml';
 import { FirebreakError, formatIssue } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -24,12 +25,15 @@ import { startDrillSnapshotHub } from '../drill/snapshot-hub.ts';
 import type { DrillProgress } from '../drill/steps.ts';
 import { startTraffic } from '../drill/traffic.ts';
 import { defaultIntegrations } from './integrations.ts';
-import { createDrillRunner, type DrillReport } from '../drill/run.ts';
+import { createDrillRunner, type DrillReport, type RecoverMode } from '../drill/run.ts';
 import { type IntegrationFactory, type Service, startService } from './service.ts';
 
 export { SCENARIOS, type Scenario, isScenario, SCENARIO_STEPS } from '../drill/scenarios.ts';
 export type { DrillProgress } from '../drill/steps.ts';
-export type { DrillReport, DrillSummary } from '../drill/run.ts';
+export type { DrillReport, DrillSummary, RecoverMode } from '../drill/run.ts';
+
+/** the drill control that ends the scenario on the chains (POST, drill token) */
+export const RECOVER_PATH = '/drill/recover';
 
 /** Which feature module makes a step happen (matched against the integrations' names). */
 export const STEP_MODULES: Record<string, { module: string; pattern: RegExp }> = {
@@ -71,10 +75,11 @@ export interface RunningDrill {
   /** steps whose feature module is not in this build */
   missing: string[];
   /**
-   * Inject the scenario and follow it. `recover: false` (interactive game day) stops before the
-   * recovery, leaving the incident open for people on the dashboard.
+   * Inject the scenario and follow it. `recover`: `auto` (default, `--once`) recovers right after
+   * the automatic steps; `manual` (the interactive game day) waits for the dashboard's drill control
+   * or a hand resolution, then finishes the postmortem; `never` leaves the incident open.
    */
-  run(options?: { recover?: boolean }): Promise<DrillReport>;
+  run(options?: { recover?: RecoverMode }): Promise<DrillReport>;
   /** the incident the scenario is about, once detected */
   incident(): Promise<Incident | null>;
   stop(): Promise<void>;
@@ -138,12 +143,24 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     progress.start('service', 'starting the service (watchers, incident engine, feature modules, HTTP)');
     const factories = (options.integrations ?? defaultIntegrations)(config);
     const notes: string[] = [];
+    // the drill's own control ("the relayer is back"): the runner is built after the service, so
+    // the route looks it up when pressed; the drill's write token is required
+    let pressRecover: (() => void) | null = null;
+    const controls = new Hono();
+    controls.post(RECOVER_PATH, (c) => {
+      if (c.req.header('authorization') !== `Bearer ${token}`) return c.json({ error: 'unauthorized', message: 'the drill token is required' }, 401);
+      if (!pressRecover) return c.json({ error: 'not_found', message: 'this scenario has nothing to recover' }, 404);
+      pressRecover();
+      return c.json({ recovering: true }, 202);
+    });
     const service = await startService({
       config,
       logger,
       dashboardToken: token,
       title: `Firebreak drill: ${scenario}`,
       notes,
+      publicRoutes: [controls],
+      drillControls: scenario === 'rpc-outage' ? [] : [{ path: RECOVER_PATH, label: scenario === 'chain-halt' ? `Restart ${destination.name}` : 'The relayer is back' }],
       tickMs: 1_000,
       integrations: factories,
     });
@@ -161,6 +178,7 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     cleanup.push(() => traffic.stop());
 
     const runner = createDrillRunner({ scenario, config, service, bridge, governance, relay, traffic, missing, progress, logger, notes });
+    pressRecover = runner.control()?.press ?? null;
     return {
       scenario,
       url,
@@ -172,7 +190,7 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
       governance,
       relay,
       missing,
-      run: (runOptions = {}) => runner.run({ recover: runOptions.recover ?? true }),
+      run: (runOptions = {}) => runner.run({ recover: runOptions.recover ?? 'auto' }),
       incident: () => runner.incident(),
       stop,
     };

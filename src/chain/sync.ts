@@ -114,6 +114,47 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   let checkpoints: Map<string, Checkpoint> | undefined;
   let startBlock: number | undefined;
   let lastProgressAt = 0;
+  /**
+   * The next range's logs and edge headers, requested while this range is decoded and stored so
+   * that the RPC is never idle during a catch-up. Used only when the next step asks for exactly
+   * that range; it is checked like a fresh read (parent hash, near-head hashes) when used.
+   */
+  let prefetched: { key: string; result: Promise<RangeRead> } | undefined;
+
+  type RangeRead = [BlockHeader[], RawLog[] | RangeTooLargeError];
+
+  function readRange(group: LogSource[], from: number, to: number): Promise<RangeRead> {
+    return Promise.all([
+      getHeaders(rpc, from === to ? [to] : [from, to]),
+      getLogs(rpc, {
+        addresses: [...new Set(group.map((s) => s.address))],
+        topic0: [...new Set(group.map((s) => s.topic0))],
+        fromBlock: from,
+        toBlock: to,
+      }).catch((error: unknown) => {
+        if (error instanceof RangeTooLargeError) return error;
+        throw error;
+      }),
+    ]);
+  }
+
+  function rangeKey(group: LogSource[], from: number, to: number): string {
+    return `${group.map((s) => s.key).join(',')}|${from}|${to}`;
+  }
+
+  function takeRange(group: LogSource[], from: number, to: number): Promise<RangeRead> {
+    const key = rangeKey(group, from, to);
+    const ready = prefetched?.key === key ? prefetched.result : undefined;
+    prefetched = undefined;
+    return ready ?? readRange(group, from, to);
+  }
+
+  function prefetch(group: LogSource[], from: number, to: number): void {
+    const result = readRange(group, from, to);
+    // a failed prefetch is only a missed head start: the step that wants the range reads it again
+    result.catch(() => {});
+    prefetched = { key: rangeKey(group, from, to), result: result.catch(() => readRange(group, from, to)) };
+  }
 
   async function loadCheckpoints(): Promise<Map<string, Checkpoint>> {
     if (checkpoints) return checkpoints;
@@ -193,6 +234,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
 
   /** Find the highest stored block that is still canonical and roll every source back to it. */
   async function handleReorg(points: Map<string, Checkpoint>, suspect: number): Promise<void> {
+    prefetched = undefined;
     let fork: BlockHeader | undefined;
     let below = suspect;
     for (let round = 0; round < 8 && !fork; round++) {
@@ -278,24 +320,20 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     const to = Math.min(from + range - 1, head.confirmed, ahead.length ? Math.min(...ahead) : Infinity);
     const anchor = points.get(group[0]!.key)!;
 
-    const [edges, logs] = await Promise.all([
-      getHeaders(rpc, from === to ? [to] : [from, to]),
-      getLogs(rpc, {
-        addresses: [...new Set(group.map((s) => s.address))],
-        topic0: [...new Set(group.map((s) => s.topic0))],
-        fromBlock: from,
-        toBlock: to,
-      }).catch((error: unknown) => {
-        if (error instanceof RangeTooLargeError) return error;
-        throw error;
-      }),
-    ]);
+    const [edges, logs] = await takeRange(group, from, to);
     if (logs instanceof RangeTooLargeError) {
       if (range === 1) throw new FirebreakError(`${chain.name}: the provider refuses even one block of logs`, { cause: logs });
       range = Math.max(1, Math.floor(range / 2));
       log.debug({ range }, 'provider refused the range: shrinking');
       return false;
     }
+    // grow toward the target response size, shrink when responses get heavy
+    const fullRange = to - from + 1 === range;
+    if (logs.length > targetLogs) range = Math.max(1, Math.floor(range / 2));
+    else if (logs.length < targetLogs / 4 && fullRange) range = Math.min(maxRange, range * 2);
+    // the same group reads on from `to` next: ask for that range now
+    const nextAhead = ahead.length ? Math.min(...ahead) : Infinity;
+    if (to < head.confirmed && to < nextAhead) prefetch(group, to + 1, Math.min(to + range, head.confirmed, nextAhead));
     const first = edges[0]!;
     const last = edges[edges.length - 1]!;
     // parent hash: the range must build on the block we checkpointed
@@ -332,9 +370,6 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     for (const source of group) {
       points.set(source.key, { ...points.get(source.key)!, blockNumber: last.number, blockHash: last.hash, blockTimestamp: last.timestamp });
     }
-    // grow toward the target response size, shrink when responses get heavy
-    if (logs.length > targetLogs) range = Math.max(1, Math.floor(range / 2));
-    else if (logs.length < targetLogs / 4 && to - from + 1 === range) range = Math.min(maxRange, range * 2);
     const done = Math.min(...[...points.values()].map((c) => c.blockNumber)) >= head.confirmed;
     progress(points, done);
     return done;

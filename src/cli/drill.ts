@@ -62,15 +62,15 @@ export const drillCommand: CommandSpec = {
     try {
       if (!values.once) {
         progress.say(`dashboard: ${drill.url}/ — Ctrl-C stops everything`);
-        const report = await drill.run({ recover: false });
+        const report = await drill.run({ recover: 'manual' });
         progress.say(
           report.failedStep
-            ? `the drill is live, but step "${report.failedStep}" did not happen; the dashboard shows the rest`
-            : `the incident is yours: acknowledge it, post updates, resolve it at ${drill.url}/`,
+            ? `drill over; step "${report.failedStep}" did not complete (the dashboard shows the rest). Ctrl-C stops everything`
+            : `drill over: ${report.incident} resolved, postmortem anchored and verified. Ctrl-C stops everything`,
         );
         await new Promise(() => {});
       }
-      const report = await drill.run({ recover: true });
+      const report = await drill.run({ recover: 'auto' });
       progress.close();
       await drill.stop();
       process.stdout.write(`${summaryLine(report)}\n`);

@@ -67,7 +67,7 @@ export function claimStore(storage: StorageConfig, command: string): { release()
       const holder = storeHolder(storage);
       if (holder) {
         throw new FirebreakError(
-          `the embedded store ${storage.url} is in use by firebreak ${holder.command} (pid ${holder.pid}); PGlite allows one process: stop it first, or use PostgreSQL (storage.url: postgres://…) to share the store`,
+          `the embedded store ${storage.url} is in use by firebreak ${holder.command} (pid ${holder.pid}); PGlite allows one process: stop it first, or use PostgreSQL (storage.url: postgres://…) to share the store (if pid ${holder.pid} is not Firebreak, delete ${file})`,
           { code: 'store_busy', details: { pid: holder.pid } },
         );
       }

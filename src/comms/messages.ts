@@ -36,6 +36,8 @@ export interface TelegramPayload {
   chatId: string | null;
   text: string;
   parseMode: 'MarkdownV2';
+  /** the live-status card, edited in place */
+  liveStatus?: boolean;
 }
 
 /** Which template file serves a kind for an audience; null = that audience does not get it. */

@@ -78,32 +78,51 @@ export function createCommsSink(options: CommsSinkOptions): EffectSink {
     return rows;
   }
 
-  /** One live card per incident and Discord channel; a new row only when its text changed. */
+  /** Queue a live card unless its text is the one queued last for this incident and channel. */
+  async function changed(trx: Db, incident: Incident, channel: string, text: string, now: Date): Promise<boolean> {
+    const digest = createHash('sha256').update(text).digest('hex');
+    const kvKey = `comms:live-digest:${incident.id}:${channel}`;
+    const previous = await sql<{ value: unknown }>`select value from kv where key = ${kvKey}`.execute(trx);
+    if (previous.rows[0]?.value === digest) return false;
+    await sql`insert into kv (key, value, updated_at) values (${kvKey}, ${JSON.stringify(digest)}, ${now})
+      on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`.execute(trx);
+    return true;
+  }
+
+  /**
+   * One live card per incident and chat (Discord and Telegram), edited in place by the deliverers;
+   * only for configured platforms (an unsent card has nothing to show).
+   */
   async function liveRows(trx: Db, incident: Incident, now: Date): Promise<OutboxInsert[]> {
-    if (!config.discord?.token) return [];
     const rows: OutboxInsert[] = [];
     const vars = incidentVars(config, incident, now);
+    const stamp = `${incident.id}:live:${incident.timeline.length}:${now.toISOString()}`;
     for (const audience of config.playbooks.levels[incident.severity].audiences) {
-      const channelId = config.discord.channels[audience];
       const file = templateFile(templates, LIVE_KIND, audience);
-      if (!channelId || !file) continue;
-      const key = `${incident.id}:live:${incident.timeline.length}:${now.toISOString()}:discord:${audience}`;
-      const payload = discordMessage(templates, file, vars, {
-        channelId,
-        key: `${incident.id}:live:discord:${audience}`,
-        severity: incident.severity,
-        resolved: incident.status === 'resolved',
-        at: now,
-        liveStatus: true,
-      }).payload;
-      // the footer carries the time: compare the card without it
-      const digest = createHash('sha256').update(JSON.stringify({ ...payload, embeds: payload.embeds.map((e) => e.description + e.title + e.color) })).digest('hex');
-      const kvKey = `comms:live-digest:${incident.id}:${audience}`;
-      const previous = await sql<{ value: unknown }>`select value from kv where key = ${kvKey}`.execute(trx);
-      if (previous.rows[0]?.value === digest) continue;
-      await sql`insert into kv (key, value, updated_at) values (${kvKey}, ${JSON.stringify(digest)}, ${now})
-        on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at`.execute(trx);
-      rows.push({ key, incidentId: incident.id, channel: `discord:${audience}`, kind: LIVE_KIND, payload });
+      if (!file) continue;
+      const channelId = config.discord?.token ? config.discord.channels[audience] : undefined;
+      if (channelId) {
+        const payload = discordMessage(templates, file, vars, {
+          channelId,
+          key: `${incident.id}:live:discord:${audience}`,
+          severity: incident.severity,
+          resolved: incident.status === 'resolved',
+          at: now,
+          liveStatus: true,
+        }).payload;
+        // the footer and timestamp carry the time: compare the card without them
+        const card = payload.embeds.map((e) => `${e.title}\n${e.description}\n${e.color}`).join('\n');
+        if (await changed(trx, incident, `discord:${audience}`, card, now)) {
+          rows.push({ key: `${stamp}:discord:${audience}`, incidentId: incident.id, channel: `discord:${audience}`, kind: LIVE_KIND, payload });
+        }
+      }
+      const chatId = config.telegram?.token ? config.telegram.chats[audience] : undefined;
+      if (chatId) {
+        const payload = { ...telegramMessage(templates, file, vars, chatId).payload, liveStatus: true };
+        if (await changed(trx, incident, `telegram:${audience}`, payload.text, now)) {
+          rows.push({ key: `${stamp}:telegram:${audience}`, incidentId: incident.id, channel: `telegram:${audience}`, kind: LIVE_KIND, payload });
+        }
+      }
     }
     return rows;
   }

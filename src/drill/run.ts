@@ -47,6 +47,8 @@ export interface DrillReport extends DrillSummary {
   steps: Record<string, StepOutcome>;
 }
 
+export type RecoverMode = 'auto' | 'manual' | 'never';
+
 export interface DrillRunContext {
   scenario: Scenario;
   config: Config;
@@ -74,6 +76,22 @@ export function createDrillRunner(ctx: DrillRunContext) {
   const source = bridge.source.name;
   const destination = bridge.destination.name;
   let incidentId: string | null = null;
+  /** transfers the scenario left unfinalized (stuck, or pending behind a halted chain) */
+  let pending: Hex[] = [];
+  let recovery: Promise<void> | null = null;
+  let requestRecover: () => void = () => {};
+  const recoverRequested = new Promise<void>((resolve) => (requestRecover = resolve));
+  const recoverLabel = () => (ctx.scenario === 'chain-halt' ? `Restart ${destination}` : 'The relayer is back');
+
+  /** the chain side of the recovery, once: the halted chain mines again, the relayer finalizes */
+  function recoverChains(): Promise<void> {
+    recovery ??= (async () => {
+      if (ctx.scenario === 'chain-halt') await restartChain(bridge.destination);
+      await bridge.finalize(pending);
+      ctx.traffic.resume();
+    })();
+    return recovery;
+  }
 
   const byKey = async (key: string) => (await engine.list({ status: 'all', limit: 200 })).find((i) => i.key === key) ?? null;
   const current = async () => (incidentId ? engine.get(incidentId) : null);
@@ -87,7 +105,12 @@ export function createDrillRunner(ctx: DrillRunContext) {
       missing: ctx.missing.includes(step),
     });
 
-  async function run(options: { recover: boolean }): Promise<DrillReport> {
+  /**
+   * `auto` recovers as soon as the automatic steps ran (`--once`); `manual` waits for a person to
+   * press the drill's recover control (or to resolve the incident by hand), then finishes the
+   * postmortem; `never` leaves the incident open.
+   */
+  async function run(options: { recover: RecoverMode }): Promise<DrillReport> {
     const steps = createStepRunner(progress);
     const report: DrillReport = {
       scenario: ctx.scenario,
@@ -128,8 +151,7 @@ export function createDrillRunner(ctx: DrillRunContext) {
     return report;
   }
 
-  async function runIncident(steps: ReturnType<typeof createStepRunner>, recover: boolean, report: DrillReport): Promise<void> {
-    let pending: Hex[] = [];
+  async function runIncident(steps: ReturnType<typeof createStepRunner>, recover: RecoverMode, report: DrillReport): Promise<void> {
     const halt = ctx.scenario === 'chain-halt';
     const detected = await steps.run('detected', halt ? `halting ${destination} while transfers are pending` : `injecting ${SEED.stuck} stuck transfers and warping 12 h`, async () => {
       if (halt) {
@@ -185,12 +207,14 @@ export function createDrillRunner(ctx: DrillRunContext) {
         return `proposal ${proposal}`;
       });
     }
-    if (!recover) return;
+    if (recover === 'never') return;
+    if (recover === 'manual') {
+      progress.say(`waiting for you: acknowledge, post updates, then press "${recoverLabel()}" on the dashboard (or resolve by hand)`);
+      await Promise.race([recoverRequested, pollUntil(async () => (await current())?.status === 'resolved', 7 * 24 * 3600_000, 1_000)]);
+    }
 
     const resolved = await steps.run('resolved', halt ? `${destination} produces blocks again; waiting for the quiet period` : 'the relayer is back: finalizing the stuck transfers; waiting for the quiet period', async () => {
-      if (halt) await restartChain(bridge.destination);
-      await bridge.finalize(pending);
-      ctx.traffic.resume();
+      await recoverChains();
       const incident = await pollUntil(async () => {
         const found = await current();
         return found?.status === 'resolved' ? found : null;
@@ -269,6 +293,8 @@ export function createDrillRunner(ctx: DrillRunContext) {
   return {
     run,
     incident: current,
+    /** the drill control on the dashboard (manual mode): label, and what pressing it does */
+    control: () => (ctx.scenario === 'rpc-outage' ? null : { label: recoverLabel(), press: () => requestRecover() }),
   };
 }
 

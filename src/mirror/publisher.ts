@@ -16,6 +16,9 @@ import type { IpfsNode } from './ipfs.ts';
 import { renderSite } from './render/site.ts';
 import type { StatusSnapshot } from './render/public.ts';
 
+/** how long the last version an incident names stays pinned after it resolved */
+export const FINAL_VERSION_KEPT_MS = 30 * 86_400_000;
+
 export interface MirrorState {
   enabled: boolean;
   cid: string | null;
@@ -146,9 +149,13 @@ export function createPublisher(options: PublisherOptions): Publisher {
   async function unpinOld(): Promise<void> {
     const rows = await db.selectFrom('mirror_publications').selectAll().where('unpinned_at', 'is', null).orderBy('id', 'desc').execute();
     if (rows.length <= keepVersions) return;
-    const openIds = new Set((await engine.list({ status: 'open', limit: 500 })).map((i) => i.id));
+    const incidents = await engine.list({ status: 'all', limit: 500 });
+    const openIds = new Set(incidents.filter((i) => i.status !== 'resolved').map((i) => i.id));
+    // the version an incident names last (its resolved message links it) stays for a while
+    const horizon = options.now().getTime() - FINAL_VERSION_KEPT_MS;
+    const named = new Set(incidents.filter((i) => i.mirror.cid && (i.status !== 'resolved' || new Date(i.resolvedAt ?? 0).getTime() > horizon)).map((i) => i.mirror.cid));
     const idsOf = (row: (typeof rows)[number]) => (typeof row.open_incidents === 'string' ? JSON.parse(row.open_incidents) : row.open_incidents) as string[];
-    const stillNeeded = (row: (typeof rows)[number], index: number) => index < keepVersions || idsOf(row).some((id) => openIds.has(id));
+    const stillNeeded = (row: (typeof rows)[number], index: number) => index < keepVersions || named.has(row.cid) || idsOf(row).some((id) => openIds.has(id));
     const keep = new Set(rows.filter(stillNeeded).map((r) => r.cid));
     for (const [index, row] of rows.entries()) {
       if (stillNeeded(row, index)) continue;

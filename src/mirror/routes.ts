@@ -112,7 +112,8 @@ export function mirrorRoutes(deps: MirrorRoutesDeps): Hono {
     }
     let target = await node.resolvePath(root, path);
     if (!target) return problem(c, 404, 'not_found', `no ${path.join('/')} in ${root}`);
-    let name = path.at(-1) ?? '';
+    // a bare file CID has no name: the gateway convention `?filename=` gives it one (and its type)
+    let name = path.at(-1) ?? c.req.query('filename') ?? '';
     if (target.kind === 'directory') {
       // relative links in index.html need the trailing slash (gateway convention)
       if (!c.req.path.endsWith('/')) return c.redirect(`${c.req.path}/`, 301);

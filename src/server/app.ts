@@ -27,6 +27,8 @@ export interface ServerDeps {
   notes?: string[];
   /** the drill's write token: the dashboard at / gets action buttons. Without it, / is the public status page. */
   dashboardToken?: string;
+  /** the drill's own controls (e.g. "the relayer is back"), shown on the dashboard as buttons */
+  drillControls?: Array<{ path: string; label: string }>;
   /** messages for the dashboard (outbox rows rendered) */
   messages?(): Promise<Array<{ incidentId: string | null; channel: string; kind: string; status: string; text: string; createdAt?: string }>>;
   /** extra public routes mounted at / (status page, mirror, webhooks) */
@@ -69,6 +71,7 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
       messages: deps.messages ? await deps.messages() : [],
       mirror,
       actionToken: deps.dashboardToken,
+      controls: deps.drillControls ?? [],
       notes: deps.notes ?? [],
       nowMs: now(),
     };

@@ -45,6 +45,8 @@ export interface DashboardModel {
   mirror?: DashboardMirror | null;
   /** the drill's write token: enables the action buttons (the drill only; never in production) */
   actionToken?: string;
+  /** the drill's own controls: buttons that POST to these paths with the token */
+  controls?: Array<{ path: string; label: string }>;
   notes: string[];
   nowMs: number;
 }
@@ -251,7 +253,13 @@ async function api(path, body) {
   if (!response.ok) { const e = await response.json().catch(() => ({})); alert(e.message || ('HTTP ' + response.status)); return; }
   location.reload();
 }
-document.addEventListener('click', (event) => {
+document.addEventListener('click', async (event) => {
+  const control = event.target.closest('button[data-drill-path]');
+  if (control) {
+    control.disabled = true;
+    await fetch(control.dataset.drillPath, { method: 'POST', headers: { authorization: 'Bearer ' + token } });
+    return location.reload();
+  }
   const button = event.target.closest('button[data-action]');
   if (!button) return;
   const id = button.closest('[data-incident]').dataset.incident;
@@ -322,6 +330,7 @@ ol.timeline{font-size:13px;max-height:24rem;overflow:auto}
 </style></head><body>
 <h1>${escapeHtml(model.title)}</h1>
 ${model.notes.filter((n) => !/^INC-\d+: postmortem/.test(n)).map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}
+${model.actionToken && model.controls?.length ? `<section class="drill-controls"><h2>Drill controls</h2><p>${model.controls.map((c) => `<button data-drill-path="${escapeHtml(c.path)}">${escapeHtml(c.label)}</button>`).join(' ')} <small>ends the scenario on the chains; the incident then clears and resolves after the quiet period</small></p></section>` : ''}
 <section><h2>Chains</h2><table class="chains"><tr><th>chain</th><th>head</th><th>confirmed</th><th>head age</th><th>rpc</th><th>state</th></tr>
 ${chains.map(chainRow).join('')}</table></section>
 <h2>Open incidents</h2>

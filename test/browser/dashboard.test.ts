@@ -32,11 +32,12 @@ describe.skipIf(!hasChromium)('drill dashboard in Chromium', () => {
   let drill: RunningDrill;
   let browser: Browser;
   let running: Promise<unknown>;
+  let incidentId = '';
 
   beforeAll(async () => {
     drill = await startDrill({ scenario: 'stuck-bridge', port: 0, logger: silentLogger, progress: quiet });
     // the game day as people get it: the incident stays open for them
-    running = drill.run({ recover: false }).catch((error: unknown) => error);
+    running = drill.run({ recover: 'manual' }).catch((error: unknown) => error);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -61,6 +62,7 @@ describe.skipIf(!hasChromium)('drill dashboard in Chromium', () => {
     await incident.waitFor({ timeout: 180_000 });
     const id = (await incident.getAttribute('id'))!;
     expect(id).toMatch(/^INC-\d+$/);
+    incidentId = id;
     expect(await incident.textContent()).toContain('37 stuck');
     expect(await incident.textContent()).toContain('$40,000');
 
@@ -132,5 +134,26 @@ describe.skipIf(!hasChromium)('drill dashboard in Chromium', () => {
       expect(response?.status()).toBe(200);
       expect(await page.content()).toMatch(/INC-\d+|operational|incident/i);
     }
+  });
+
+  it('the drill control ends the scenario: the incident resolves and its postmortem is anchored and verified', { timeout: 300_000 }, async () => {
+    expect(incidentId).not.toBe('');
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+    await page.goto(`${drill.url}/`);
+    await retry(async () => {
+      if ((await drill.service.engine.get(incidentId))?.status === 'investigating' || (await drill.service.engine.get(incidentId))?.status === 'identified') {
+        await page.locator('button[data-drill-path]').click({ timeout: 5_000 });
+      }
+      await page.locator(`section[id="${incidentId}"][data-status="monitoring"], section[id="${incidentId}"][data-status="resolved"]`).first().waitFor({ timeout: 60_000 });
+    });
+    const report = (await running) as { steps: Record<string, string>; verified: boolean };
+    expect(report.steps.resolved).toBe('ok');
+    expect(report.verified).toBe(true);
+    await page.reload();
+    const section = page.locator(`section[id="${incidentId}"]`);
+    expect(await section.getAttribute('data-status')).toBe('resolved');
+    expect(await section.locator('.postmortem').textContent()).toMatch(/anchored: digest 0x[0-9a-f]{64}/);
+    expect(await section.locator('[data-verify]').textContent()).toContain('verified');
+    await page.screenshot({ path: join(tmpdir(), 'firebreak-dashboard-resolved.png'), fullPage: true });
   });
 });

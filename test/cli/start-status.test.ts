@@ -10,9 +10,15 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/core/types.ts';
 import { freePort, type StartedService, startServiceProcess } from '../incidents/start-process.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { createIncidentEngine } from '../../src/incidents/engine.ts';
+import { createStore } from '../../src/store/store.ts';
 import { runCli } from '../support/cli.ts';
+import { createTestDatabase, postgresAvailable } from '../support/postgres.ts';
 
 const WRITE = 'write-token-0123456789';
+const cli = (args: string[]) => runCli(args, { timeoutMs: 180_000 });
 const READ = 'read-token-0123456789ab';
 
 function writeConfig(dir: string, name: string, port: number, storage: string): string {
@@ -79,48 +85,49 @@ beforeAll(async () => {
   });
   expect(response.status).toBe(201);
   declared = (await response.json()) as Incident;
-});
+}, 240_000);
 
 afterAll(async () => {
   if (service && service.child.exitCode === null && service.child.signalCode === null) await service.signal('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
+// each step spawns the CLI (a few seconds, much more on a busy machine)
 describe('firebreak start / status', () => {
   it('start and status are commands now', async () => {
-    const help = await runCli(['--help']);
+    const help = await cli(['--help']);
     expect(help.stdout).toMatch(/\n\s+start\s/);
     expect(help.stdout).toMatch(/\n\s+status\s/);
     expect(help.stdout).not.toMatch(/not in this build yet:.*\bstart\b/);
-  });
+  }, 240_000);
 
   it('status asks the running service (human table and --json)', async () => {
-    const json = await runCli(['status', '--json', '-c', configFile]);
+    const json = await cli(['status', '--json', '-c', configFile]);
     expect(json.code, json.stderr).toBe(0);
     const incidents = JSON.parse(json.stdout) as Incident[];
     expect(incidents.map((i) => i.id)).toContain(declared.id);
     expect(incidents.find((i) => i.id === declared.id)).toMatchObject({ severity: 'S1', status: 'investigating' });
 
-    const human = await runCli(['status', '-c', configFile]);
+    const human = await cli(['status', '-c', configFile]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain(`from service ${service!.url}`);
     expect(human.stdout).toMatch(new RegExp(`${declared.id}\\s+S1\\s+investigating`));
     expect(human.stdout).toContain('Relayer wallet empty');
-  });
+  }, 240_000);
 
   it('refuses to open the embedded store that the running service holds', async () => {
-    const result = await runCli(['status', '-c', otherPortConfig]);
+    const result = await cli(['status', '-c', otherPortConfig]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/holds the embedded store/);
     expect(result.stderr).toMatch(/pid \d+/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 240_000);
 
   it('a second start on the same embedded store refuses instead of corrupting it', async () => {
-    const result = await runCli(['start', '-c', otherPortConfig], { timeoutMs: 60_000 });
+    const result = await cli(['start', '-c', otherPortConfig]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/in use by firebreak start \(pid \d+\)/);
-  });
+  }, 240_000);
 
   it('stops cleanly on SIGTERM; then status reads the store itself', async () => {
     const code = await service!.signal('SIGTERM');
@@ -128,19 +135,39 @@ describe('firebreak start / status', () => {
     expect(service!.stderr()).toContain('"msg":"stopped"');
     expect(existsSync(join(dir, 'data', 'db.pid'))).toBe(false);
 
-    const json = await runCli(['status', '--json', '-c', configFile]);
+    const json = await cli(['status', '--json', '-c', configFile]);
     expect(json.code, json.stderr).toBe(0);
     const incidents = JSON.parse(json.stdout) as Incident[];
     expect(incidents.find((i) => i.id === declared.id)).toMatchObject({ title: 'Relayer wallet empty', severity: 'S1' });
-    const human = await runCli(['status', '-c', configFile]);
+    const human = await cli(['status', '-c', configFile]);
     expect(human.stdout).toContain('pglite store (no service answered)');
     expect(existsSync(join(dir, 'data', 'db.pid'))).toBe(false);
-  });
+  }, 240_000);
+
+  it('PostgreSQL: with no service, status reads the store (several processes may share it)', async (ctx) => {
+    if (!(await postgresAvailable())) return ctx.skip();
+    const database = await createTestDatabase('firebreak_status');
+    try {
+      const file = writeConfig(dir, 'postgres.yaml', await freePort(), database.url);
+      const config = loadConfig(file).config;
+      const store = await createStore(config.storage);
+      try {
+        await createIncidentEngine({ store, config, logger: silentLogger }).declare({ title: 'Stored in PostgreSQL', severity: 'S2' }, 'test');
+      } finally {
+        await store.close();
+      }
+      const result = await cli(['status', '--json', '-c', file]);
+      expect(result.code, result.stderr).toBe(0);
+      expect((JSON.parse(result.stdout) as Incident[]).map((i) => i.title)).toEqual(['Stored in PostgreSQL']);
+    } finally {
+      await database.drop();
+    }
+  }, 240_000);
 
   it('an in-memory store with no service: a clear message', async () => {
     const file = writeConfig(dir, 'memory.yaml', await freePort(), 'pglite://memory');
-    const result = await runCli(['status', '-c', file]);
+    const result = await cli(['status', '-c', file]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/no service answers at http:\/\/127\.0\.0\.1:\d+ and the store is in memory/);
-  });
+  }, 240_000);
 });

@@ -117,11 +117,24 @@ describe('comms in the service: the seed incident and Discord interactions', () 
     });
   }
 
+  /**
+   * The answer to an interaction: inline, or — when the busy machine made the command slower than
+   * the deferral threshold — the reply edited in through the interaction webhook.
+   */
+  async function answer(body: ReturnType<typeof command>) {
+    const json = await (await signed(body)).json();
+    if (json.type !== 5) return json;
+    const edit = await until('the deferred reply', async () => standin.interactionReplies.find((r) => r.token === body.token));
+    return { type: 4, data: edit.body, deferred: true };
+  }
+
   let nextId = 1;
   function command(sub: string, options: Record<string, string> = {}, roles: string[] = ['9'], id = String(nextId++)) {
     return {
       id: `interaction-${id}`,
       type: 2,
+      application_id: '555',
+      token: `token-${id}`,
       data: { name: 'incident', options: [{ type: 1, name: sub, options: Object.entries(options).map(([name, value]) => ({ type: 3, name, value })) }] },
       member: { roles, user: { id: '42', username: 'carol' } },
     };
@@ -141,26 +154,26 @@ describe('comms in the service: the seed incident and Discord interactions', () 
 
   it('/incident status answers with the open incident; an unauthorised ack changes nothing; ack, note once', async () => {
     const incident = await openIncident();
-    const status = await (await signed(command('status', {}, []))).json();
+    const status = await answer(command('status', {}, []));
     expect(status.type).toBe(4);
     expect(status.data.content).toContain(incident.id);
     expect(status.data.content).toContain('$40,000');
 
     const before = (await service.engine.get(incident.id))!;
-    const refused = await (await signed(command('ack', {}, ['1234']))).json();
+    const refused = await answer(command('ack', {}, ['1234']));
     expect(refused.data.flags).toBe(64);
     const unchanged = (await service.engine.get(incident.id))!;
     expect(unchanged.acknowledgedAt).toBeNull();
     expect(unchanged.timeline.filter((e) => e.kind !== 'message')).toEqual(before.timeline.filter((e) => e.kind !== 'message'));
 
-    const acked = await (await signed(command('ack'))).json();
+    const acked = await answer(command('ack'));
     expect(acked.data.content).toContain('acknowledged by discord:carol');
     expect((await service.engine.get(incident.id))!.acknowledgedBy).toBe('discord:carol');
 
     // the same interaction id delivered twice is processed once
     const note = command('note', { text: 'relayer wallet is out of gas @everyone' }, ['9'], 'dup');
     expect((await signed(note)).status).toBe(200);
-    const again = await (await signed(note)).json();
+    const again = await answer(note);
     expect(again.data.content).toContain('already handled');
     const notes = (await service.engine.get(incident.id))!.timeline.filter((e) => e.kind === 'note');
     expect(notes).toHaveLength(1);
@@ -173,7 +186,7 @@ describe('comms in the service: the seed incident and Discord interactions', () 
 
   it('an update from Discord is posted to every audience with outside text escaped; the live card is edited in place', async () => {
     const incident = await openIncident();
-    const reply = await (await signed(command('update', { message: 'Relayer refilled @everyone **now**', status: 'identified' }))).json();
+    const reply = await answer(command('update', { message: 'Relayer refilled @everyone **now**', status: 'identified' }));
     expect(reply.data.content).toContain('Update posted');
     const update = await until('the update in the community channel', async () => standin.inChannel(CHANNELS.community).find((m) => m.embeds[0]!.title === 'Update: Cause identified, fix in progress'));
     expect(update.embeds[0]!.description).toContain('Relayer refilled @\u200beveryone \\*\\*now\\*\\*');
@@ -184,17 +197,17 @@ describe('comms in the service: the seed incident and Discord interactions', () 
   }, 120_000);
 
   it('declare, role and resolve from Discord run the engine commands as discord:<user>', async () => {
-    const declared = await (await signed(command('declare', { title: 'Explorer shows wrong balances', severity: 'S3' }))).json();
+    const declared = await answer(command('declare', { title: 'Explorer shows wrong balances', severity: 'S3' }));
     expect(declared.data.content).toMatch(/^Declared INC-\d+ \(S3\): Explorer shows wrong balances$/);
     const id = /INC-\d+/.exec(declared.data.content)![0];
-    const role = await (await signed(command('role', { role: 'commander', who: 'dana', incident: id }))).json();
+    const role = await answer(command('role', { role: 'commander', who: 'dana', incident: id }));
     expect(role.data.content).toBe(`${id}: dana is commander.`);
-    const unknown = await (await signed(command('note', { text: 'x', incident: 'INC-9999' }))).json();
-    expect(unknown.data).toMatchObject({ content: 'No incident INC-9999.', flags: 64 });
-    const refused = await (await signed(command('resolve', { incident: id }, []))).json();
+    const unknown = await answer(command('note', { text: 'x', incident: 'INC-9999' }));
+    expect(unknown.data).toMatchObject(unknown.deferred ? { content: 'No incident INC-9999.' } : { content: 'No incident INC-9999.', flags: 64 });
+    const refused = await answer(command('resolve', { incident: id }, []));
     expect(refused.data.flags).toBe(64);
     expect((await service.engine.get(id))!.status).toBe('investigating');
-    const resolved = await (await signed(command('resolve', { incident: id, message: 'false alarm' }))).json();
+    const resolved = await answer(command('resolve', { incident: id, message: 'false alarm' }));
     expect(resolved.data.content).toBe(`${id} resolved.`);
     const incident = (await service.engine.get(id))!;
     expect(incident.status).toBe('resolved');

@@ -62,8 +62,8 @@ describe('SIGKILL between enqueue and delivery', () => {
     telegram.failNext(...Array.from({ length: 1000 }, () => ({ status: 500 as const })));
     pagerduty.failNext(...Array.from({ length: 1000 }, () => 500 as const));
     child = start(true);
-    const id = (await waitFor('the declared incident', () => /declared (INC-\d+)/.exec(child!.stdout())?.[1], 180_000))!;
-    await waitFor('failed attempts on both services', () => telegram.requests.some((r) => r.status === 500) && pagerduty.statuses.includes(500), 120_000);
+    const id = (await waitFor('the declared incident', () => /declared (INC-\d+)/.exec(child!.stdout())?.[1], 300_000))!;
+    await waitFor('failed attempts on both services', () => telegram.requests.some((r) => r.status === 500) && pagerduty.statuses.includes(500), 200_000);
     await kill();
     expect(telegram.messages).toHaveLength(0);
     expect(pagerduty.events).toHaveLength(0);
@@ -71,7 +71,7 @@ describe('SIGKILL between enqueue and delivery', () => {
     telegram.recover();
     pagerduty.recover();
     child = start(false);
-    const line = await waitFor('the outbox drained after the restart', () => /drained (.+)\n/.exec(child!.stdout())?.[1], 180_000);
+    const line = await waitFor('the outbox drained after the restart', () => /drained (.+)\n/.exec(child!.stdout())?.[1], 300_000);
     const rows = JSON.parse(line!) as Array<{ key: string; status: string; channel: string; text: string | null }>;
     const sentTelegram = rows.filter((r) => r.channel.startsWith('telegram:') && r.status === 'sent');
     expect(sentTelegram.length).toBeGreaterThanOrEqual(2); // ops and community at least
@@ -80,5 +80,5 @@ describe('SIGKILL between enqueue and delivery', () => {
     for (const row of sentTelegram) expect(telegram.messages.filter((m) => m.text === row.text)).toHaveLength(1);
     expect(pagerduty.events.filter((e) => e.event_action === 'trigger' && e.dedup_key === id)).toHaveLength(1);
     expect(pagerduty.events).toHaveLength(1);
-  }, 400_000); // two service starts on a fresh PGlite directory: slow on a busy machine
+  }, 900_000); // two service starts on a fresh PGlite directory: slow on a busy machine
 });

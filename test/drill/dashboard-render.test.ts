@@ -105,7 +105,7 @@ describe('dashboard rendering', () => {
   it('hides the buttons without the drill token and for resolved incidents', () => {
     const plain = renderDashboard({ ...model, actionToken: undefined });
     expect(plain).not.toContain('data-action="ack"');
-    expect(plain).not.toContain('firebreak-token');
+    expect(plain).not.toContain('<meta name="firebreak-token"');
     const resolved = renderDashboard({ ...model, incidents: [incident({ status: 'resolved', resolvedAt: '2026-11-27T01:00:00.000Z' })] });
     expect(resolved).not.toContain('data-action="ack"');
     expect(resolved).toContain('Resolved incidents');
@@ -116,7 +116,7 @@ describe('dashboard rendering', () => {
     const after = dashboardVersion({ ...model, incidents: [incident({ acknowledgedAt: '2026-11-27T00:01:00.000Z' })] });
     expect(after).not.toBe(before);
     expect(dashboardVersion(model)).toBe(before);
-    expect(liveChains([chain], 1_010_000)).toEqual([{ name: 'ethereum-local', head: 120, confirmed: 118, lagSeconds: 9_000, rpc: 1, state: 'live' }]);
+    expect(liveChains([chain], 1_010_000)).toEqual([{ name: 'ethereum-local', head: 120, confirmed: 118, lagSeconds: 10, rpc: 1, state: 'live' }]);
   });
 });
 

@@ -18,6 +18,7 @@ import { createGovernanceIntegration } from '../../src/governance/integration.ts
 import { createPauseDeliverer } from '../../src/governance/pause/deliverer.ts';
 import { createPauseSink } from '../../src/governance/pause/sink.ts';
 import { seedStuckBridge } from '../../src/drill/seed.ts';
+import type { EffectSink } from '../../src/store/effects.ts';
 import { claim, getByKey, listOutbox, recordProgress } from '../../src/store/outbox.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { deployGovernedTarget, GUARDIAN, GUARDIAN_KEY, type GovernedTarget, waitFor } from './support.ts';
@@ -46,8 +47,17 @@ function governedConfig(fixture: GovernedTarget, options: { minSeverity?: Severi
   });
 }
 
+/** the announcements the governance module asks comms for */
+const notices: Array<{ incident: string; message?: string; audiences?: unknown; vars?: Record<string, unknown> }> = [];
+const noticeSink: EffectSink = {
+  name: 'test-notices',
+  async plan(_trx, effect, incident) {
+    if (effect.type === 'notify' && effect.kind === 'governance') notices.push({ incident: incident.id, message: effect.message, audiences: effect.vars?.audiences, vars: effect.vars });
+  },
+};
+
 async function start(config: Config, integrations: IntegrationFactory[] = [createGovernanceIntegration]): Promise<Service> {
-  const service = await startService({ config, logger: silentLogger, listen: false, tickMs: 60_000, integrations });
+  const service = await startService({ config, logger: silentLogger, listen: false, tickMs: 60_000, integrations, sinks: [noticeSink] });
   services.push(service);
   return service;
 }
@@ -100,6 +110,12 @@ describe('auto-pause', () => {
     expect(after.governance.filter((g) => g.kind === 'pause')).toHaveLength(1);
     // the guardian key never reaches the outbox
     expect(JSON.stringify(rows)).not.toContain(GUARDIAN_KEY.slice(2));
+    // announced: everyone the playbook names hears it (no audience restriction), with public wording
+    const notice = notices.filter((n) => n.incident === incident.id);
+    expect(notice).toHaveLength(1);
+    expect(notice[0]!.audiences).toBeUndefined();
+    expect(notice[0]!.message).toContain(paused.txHash!);
+    expect(String(notice[0]!.vars?.public)).toContain('paused');
   });
 
   it('does not pause below minSeverity, for inbound alerts, or for a halted chain', { timeout: 60_000 }, async () => {
@@ -144,6 +160,39 @@ describe('auto-pause', () => {
     expect(row!.attempts).toBe(1);
     expect(row!.lastError).toContain('TargetNotAllowed');
     expect(await guardianNonce()).toBe(nonceBefore);
+    expect(await fixture.paused()).toBe(false);
+    // reported to ops only
+    const notice = notices.filter((n) => n.incident === incident.id && String(n.message).includes('NOT sent'));
+    expect(notice).toHaveLength(1);
+    expect(notice[0]!.audiences).toEqual(['ops']);
+  });
+
+  it('on-chain rules: a used allowance refuses a second incident\'s pause; after expiry anyone lifts it; a stranger cannot pause', { timeout: 90_000 }, async () => {
+    const fixture = await deployGovernedTarget(chains.source, { allowSeconds: 600 });
+    const service = await start(governedConfig(fixture));
+    const first = (await service.engine.observe(reading('S1')))!;
+    await waitFor('the first pause', async () => (await service.engine.get(first.id))?.governance.find((g) => g.outcome === 'confirmed'));
+    await service.engine.resolve(first.id, 'test', 'relayer fixed');
+    // the next incident on the same bridge: the allowance was used by the first pause
+    const second = (await service.engine.observe(reading('S1')))!;
+    expect(second.id).not.toBe(first.id);
+    const refused = await waitFor('the refusal', async () => (await service.engine.get(second.id))?.governance.find((g) => g.outcome === 'rejected'));
+    expect(refused.reason).toMatch(/TargetNotAllowed|PauseStillActive/);
+
+    const { loadArtifact } = await import('../../src/chain/artifacts.ts');
+    const { privateKeyToAccount } = await import('viem/accounts');
+    const { ANVIL_KEYS } = await import('../../src/chain/anvil.ts');
+    const stranger = privateKeyToAccount(ANVIL_KEYS[5]);
+    const abi = loadArtifact('RollbackGovernor').abi;
+    await expect(
+      chains.source.publicClient.simulateContract({ address: fixture.governor, abi, functionName: 'pause', args: [fixture.target, `0x${'11'.repeat(32)}`], account: stranger.address }),
+    ).rejects.toThrow(/NotGuardian/);
+    await expect(chains.source.publicClient.simulateContract({ address: fixture.governor, abi, functionName: 'unpause', args: [fixture.target], account: stranger.address })).rejects.toThrow(
+      /PauseNotExpired/,
+    );
+    await chains.source.advance(601);
+    const hash = await chains.source.walletClient.writeContract({ address: fixture.governor, abi, functionName: 'unpause', args: [fixture.target], account: stranger, chain: chains.source.chain });
+    expect((await chains.source.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 })).status).toBe('success');
     expect(await fixture.paused()).toBe(false);
   });
 

@@ -35,7 +35,7 @@ beforeAll(async () => {
   }
   await chains.source.mine(2);
   service = await startService({ config: configFor(chains.bridge), logger: silentLogger, listen: false, now: clock, tickMs: 60_000 });
-});
+}, 240_000);
 
 afterAll(async () => {
   await service?.stop();

@@ -22,7 +22,7 @@ beforeAll(async () => {
   await chains.destination.mine(2);
   const config = configFor(chains.bridge, { patch: (raw) => void (raw.chains.arbitrum.haltedAfter = '4s') });
   service = await startService({ config, logger: silentLogger, listen: false, tickMs: 60_000 });
-});
+}, 240_000);
 
 afterAll(async () => {
   await service?.stop();

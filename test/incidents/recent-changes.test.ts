@@ -56,7 +56,7 @@ beforeAll(async () => {
       row('arbitrum', SOURCE, 'Upgraded', DETECTED - 60, 6), // same address, other chain
     ])
     .execute();
-});
+}, 240_000);
 
 afterAll(async () => {
   await store?.close();

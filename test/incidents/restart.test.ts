@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   configFile = join(dir, 'firebreak.yaml');
   writeFileSync(configFile, stringify(raw));
-});
+}, 240_000);
 
 afterAll(async () => {
   if (running && running.child.exitCode === null && running.child.signalCode === null) await running.signal('SIGKILL');

@@ -41,7 +41,7 @@ export async function startServiceProcess(configFile: string, options: { timeout
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`firebreak start did not start in time:\n${stderr.slice(-3000)}`));
-    }, options.timeoutMs ?? 90_000);
+    }, options.timeoutMs ?? 180_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /"listen":"(http:[^"]+)"[^\n]*"msg":"firebreak started"/.exec(stderr);

@@ -2,7 +2,8 @@
  * Remote pinning through the outbox against a loopback Pinning Service API stand-in (429 with
  * retry-after, 500, then 202 and status polls until pinned; a wrong token is a permanent 401),
  * recorded on the incident's timeline. And the mirror with `ipfs.enabled: false`: the status page,
- * feed and summary still work, /api/mirror says cid null.
+ * feed and summary still work, /api/mirror says cid null. And retention: versions stay pinned
+ * while an incident open at their publication is open, then only the newest few are kept.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -101,5 +102,37 @@ describe('with ipfs.enabled: false', () => {
     expect(await (await service.app.request('/api/mirror')).json()).toEqual({ cid: null, ipns: null, publishedAt: null, multiaddrs: [] });
     expect((await service.app.request('/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy/')).status).toBe(503);
     expect((service.integrations.find((i) => i.name === 'mirror') as MirrorIntegration).mirrorState().enabled).toBe(false);
+  }, 60_000);
+});
+
+describe('retention of old versions', () => {
+  it('keeps versions pinned while their incident is open, unpins them after it resolves', async () => {
+    const config = configFor(chains.bridge, {
+      dataDir: join(dataDir, 'retention'),
+      patch: (raw) => {
+        raw.ipfs = { listen: ['/ip4/127.0.0.1/tcp/0'] };
+      },
+    });
+    const service = await startService({ config, logger: silentLogger, listen: false, tickMs: 60_000, integrations: [mirrorIntegration({ quietMs: 50, keepVersions: 2 })] });
+    services.push(service);
+    const mirror = service.integrations.find((i) => i.name === 'mirror') as MirrorIntegration;
+    const incident = await service.engine.declare({ title: 'Short outage', severity: 'S2', summary: 'checking' }, 'tester');
+    const during: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await service.engine.postUpdate(incident.id, { message: `update ${i}` }, 'tester');
+      during.push((await mirror.publishNow())!);
+    }
+    // more than keepVersions, but the incident is open: all still served
+    for (const cid of during) expect((await service.app.request(`/ipfs/${cid}/`)).status).toBe(200);
+    await service.engine.resolve(incident.id, 'tester', 'fine again');
+    const after = [(await mirror.publishNow())!, (await mirror.publishNow())!, (await mirror.publishNow())!];
+    for (const cid of during) expect((await service.app.request(`/ipfs/${cid}/`)).status).toBe(404);
+    for (const cid of after.slice(-2)) expect((await service.app.request(`/ipfs/${cid}/`)).status).toBe(200);
+    // the version the resolved incident names (its final state, linked by its resolved message) stays
+    const final = (await service.engine.get(incident.id))!.mirror.cid!;
+    expect(during).not.toContain(final);
+    expect((await service.app.request(`/ipfs/${final}/`)).status).toBe(200);
+    const rows = await service.store.db.selectFrom('mirror_publications').selectAll().where('unpinned_at', 'is not', null).execute();
+    expect(rows.map((r) => r.cid)).toEqual(expect.arrayContaining(during));
   }, 60_000);
 });

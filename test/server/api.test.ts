@@ -98,7 +98,7 @@ beforeAll(async () => {
   store = await createStore(config.storage);
   engine = createIncidentEngine({ store, config, logger: silentLogger });
   app = createServerApp({ config, watch: fakeWatch, engine, logger: silentLogger, now: () => NOW_S * 1000 });
-});
+}, 240_000);
 afterAll(async () => {
   await store?.close();
 });

@@ -27,6 +27,8 @@ export interface DiscordStandin {
   messages: StandinMessage[];
   requests: Array<{ method: string; path: string; status: number }>;
   commands: Map<string, unknown[]>;
+  /** deferred interaction answers (PATCH /webhooks/:app/:token/messages/@original) */
+  interactionReplies: Array<{ applicationId: string; token: string; body: any; authorization?: string }>;
   /** while true, messages are recorded but their responses never leave (a client that dies mid-send) */
   holdResponses: boolean;
   /** the next requests (any route) fail like this, in order */
@@ -40,6 +42,7 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
   const messages: StandinMessage[] = [];
   const requests: DiscordStandin['requests'] = [];
   const commands = new Map<string, unknown[]>();
+  const interactionReplies: DiscordStandin['interactionReplies'] = [];
   const failures: Failure[] = [];
   let nextId = 1_000_000_000_000_000n;
 
@@ -57,6 +60,13 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
 
   function answer(req: IncomingMessage, res: ServerResponse, body: any): number {
     const path = (req.url ?? '').split('?')[0]!;
+    // interaction webhooks are authorised by their token in the path, not the bot token
+    const hook = /^\/api\/v10\/webhooks\/(\d+)\/([\w.-]+)\/messages\/(?:@|%40)original$/.exec(path);
+    if (hook && req.method === 'PATCH') {
+      interactionReplies.push({ applicationId: hook[1]!, token: hook[2]!, body, authorization: req.headers.authorization });
+      send(res, 200, { id: String(nextId++), ...body });
+      return 200;
+    }
     if (req.headers.authorization !== `Bot ${token}`) {
       send(res, 401, { message: '401: Unauthorized', code: 0 });
       return 401;
@@ -137,6 +147,7 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
     messages,
     requests,
     commands,
+    interactionReplies,
     failNext: (...more) => failures.push(...more),
     inChannel: (channelId) => messages.filter((m) => m.channel_id === channelId),
     close: () => new Promise<void>((resolve) => {

@@ -15,6 +15,8 @@ import type { Incident, IncidentStatus, Role, Severity } from '../../core/types.
 import type { DiscordConfig } from '../../config/types.ts';
 import type { Db } from '../../store/store.ts';
 import { statusReply } from './replies.ts';
+import { createDiscordRest } from './deliver.ts';
+import { type REST, Routes } from 'discord.js';
 
 export const MAX_INTERACTION_AGE_MS = 5 * 60_000;
 export const MUTATING = new Set(['declare', 'ack', 'update', 'note', 'role', 'resolve']);
@@ -26,6 +28,10 @@ export interface InteractionDeps {
   commands: IncidentCommands;
   logger: Logger;
   now: () => Date;
+  /** Discord waits 3 s for the answer: a slower command is deferred and its reply edited in later */
+  deferAfterMs?: number;
+  /** for the deferred reply (the interaction webhook); defaults to one built from `config` */
+  rest?: REST;
 }
 
 /** The raw 32-byte Ed25519 public key (hex, as Discord shows it) as a node:crypto key. */
@@ -53,6 +59,8 @@ interface CommandOption {
 interface Interaction {
   id: string;
   type: number;
+  application_id?: string;
+  token?: string;
   data?: { name: string; options?: CommandOption[] };
   member?: { roles?: string[]; user?: { id: string; username?: string } };
   user?: { id: string; username?: string };
@@ -75,7 +83,8 @@ export function createDiscordInteractions(deps: InteractionDeps): Hono {
       return c.json({ error: 'invalid request signature' }, 401);
     }
     const sentAt = Number(timestamp) * 1000;
-    if (!Number.isFinite(sentAt) || Math.abs(deps.now().getTime() - sentAt) > MAX_INTERACTION_AGE_MS) {
+    // Discord stamps wall-clock time: compare with the wall clock, not the engine's (drills move that one)
+    if (!Number.isFinite(sentAt) || Math.abs(Date.now() - sentAt) > MAX_INTERACTION_AGE_MS) {
       return c.json({ error: 'interaction timestamp is too old (replay?)' }, 401);
     }
     let interaction: Interaction;
@@ -89,9 +98,23 @@ export function createDiscordInteractions(deps: InteractionDeps): Hono {
     const fresh = await sql<{ id: string }>`insert into inbound_events (id, source, received_at)
       values (${`discord:${interaction.id}`}, 'discord', ${deps.now()}) on conflict (id) do nothing returning id`.execute(deps.db);
     if (fresh.rows.length === 0) return c.json(reply('This interaction was already handled.', true));
-    return c.json(await runCommand(deps, interaction));
+    const work = runCommand(deps, interaction);
+    const quick = await Promise.race([work, new Promise<null>((resolve) => setTimeout(() => resolve(null), deps.deferAfterMs ?? 2_500).unref())]);
+    if (quick) return c.json(quick);
+    // too slow for Discord's 3 s window: say "thinking…" now, put the answer in when it is ready
+    void work
+      .then((answer) => editOriginal(deps, interaction, answer.data))
+      .catch((error: unknown) => deps.logger.error({ interaction: interaction.id, reason: reasonOf(error) }, 'deferred Discord reply failed'));
+    return c.json({ type: 5 });
   });
   return app;
+}
+
+async function editOriginal(deps: InteractionDeps, interaction: Interaction, data: ReturnType<typeof reply>['data']): Promise<void> {
+  if (!interaction.application_id || !interaction.token || !deps.config) return;
+  const rest = deps.rest ?? createDiscordRest(deps.config);
+  const { flags: _ephemeralOnlyAtDeferral, ...body } = data as typeof data & { flags?: number };
+  await rest.patch(Routes.webhookMessage(interaction.application_id, interaction.token, '@original'), { body, auth: false });
 }
 
 function safeKey(hex: string, logger: Logger): KeyObject | null {

@@ -40,6 +40,8 @@ export interface WebhookRowPayload {
   webhook: number;
   tier: string | null;
   escalation: boolean;
+  /** one line for people reading the outbox (the dashboard) */
+  summary: string;
   incident: Incident;
 }
 
@@ -85,7 +87,8 @@ export function createPagingSink(config: Config): EffectSink {
       rows.push({ key: `${incident.id}:${effect.dedup}:pagerduty:${tier.name}`, incidentId: incident.id, channel: `pagerduty:${tier.name}`, kind: PAGE_ROW_KIND, payload, status });
     }
     config.oncall.webhooks.forEach((_hook, index) => {
-      const payload: WebhookRowPayload = { event: 'page', webhook: index, tier: tier.name, escalation: effect.escalation, incident: webhookIncident(incident) };
+      const summary = `Page tier "${tier.name}" for ${pagerDutySummary(incident)}`;
+      const payload: WebhookRowPayload = { event: 'page', webhook: index, tier: tier.name, escalation: effect.escalation, summary, incident: webhookIncident(incident) };
       rows.push({ key: `${incident.id}:${effect.dedup}:webhook:${index}`, incidentId: incident.id, channel: `webhook:${index}`, kind: PAGE_ROW_KIND, payload, status });
     });
     return rows;
@@ -118,10 +121,10 @@ export function createPagingSink(config: Config): EffectSink {
     for (const [channel, { tier }] of woken) {
       const key = `${incident.id}:unpage:${channel}`;
       if (channel.startsWith('pagerduty:')) {
-        const payload: PagerDutyRowPayload = { action: 'resolve', tier: channel.slice('pagerduty:'.length), incidentId: incident.id };
+        const payload: PagerDutyRowPayload = { action: 'resolve', tier: channel.slice('pagerduty:'.length), incidentId: incident.id, summary: `Resolve ${incident.id}` };
         rows.push({ key, incidentId: incident.id, channel, kind: UNPAGE_ROW_KIND, payload });
       } else {
-        const payload: WebhookRowPayload = { event: 'resolve', webhook: Number(channel.slice('webhook:'.length)), tier, escalation: false, incident: webhookIncident(incident) };
+        const payload: WebhookRowPayload = { event: 'resolve', webhook: Number(channel.slice('webhook:'.length)), tier, escalation: false, summary: `Resolve ${incident.id}`, incident: webhookIncident(incident) };
         rows.push({ key, incidentId: incident.id, channel, kind: UNPAGE_ROW_KIND, payload });
       }
     }

@@ -71,7 +71,7 @@ export function renderStatusPage(snapshot: StatusSnapshot, options: PageOptions 
 </header>
 <section aria-labelledby="open-h">
 <h2 id="open-h">Open incidents</h2>
-${open.length === 0 ? '<p>No open incidents.</p>' : open.map((i) => renderIncident(i, snapshot.generatedAt, options.updatesShown ?? 5)).join('\n')}
+${open.length === 0 ? '<p>No open incidents.</p>' : open.map((i) => renderIncident(i, snapshot, options.updatesShown ?? 5)).join('\n')}
 </section>
 ${
   maintenance.length
@@ -106,15 +106,16 @@ ${resolved.length === 0 ? '<p>Nothing resolved in the last 7 days.</p>' : resolv
 `;
 }
 
-function renderIncident(incident: Incident, now: Date, shown: number): string {
+function renderIncident(incident: Incident, snapshot: StatusSnapshot, shown: number): string {
   const updates = publicUpdates(incident).reverse().slice(0, shown);
-  const since = Math.max(0, (now.getTime() - new Date(incident.startedAt).getTime()) / 1000);
+  const since = Math.max(0, (snapshot.generatedAt.getTime() - new Date(incident.startedAt).getTime()) / 1000);
+  const bridgeNames = incident.impact.bridges.map((id) => snapshot.components.bridges.find((b) => b.id === id)?.name ?? id);
   const due = incident.nextUpdateDue;
   return `<article aria-labelledby="${e(incident.id)}-h" id="${e(incident.id)}">
 <h3 id="${e(incident.id)}-h">${e(incident.title)}</h3>
 <p><span class="badge s-${severityClass(incident)}">${e(SEVERITY_LABEL[incident.severity])}</span> <span class="badge">${e(incident.status)}</span> <span class="meta">${e(incident.id)} · since ${e(formatUtc(incident.startedAt))} (${e(formatSpan(since))})</span></p>
 <p><strong>Impact:</strong> ${e(impactSentence(incident.impact))}${
-    incident.impact.bridges.length ? ` Bridges: ${e(incident.impact.bridges.join(', '))}.` : ''
+    bridgeNames.length ? ` ${bridgeNames.length === 1 ? 'Bridge' : 'Bridges'}: ${e(bridgeNames.join(', '))}.` : ''
   }</p>
 ${due ? `<p class="meta">Next update due by <time datetime="${e(due)}">${e(formatUtc(due))}</time>.</p>` : ''}
 ${updates.length ? `<ol class="updates" reversed>${updates.map((u) => `<li><time datetime="${e(u.at)}">${e(formatUtc(u.at))}</time> · <strong>${e(u.status)}</strong><br>${e(u.body)}</li>`).join('')}</ol>` : ''}

@@ -12,7 +12,6 @@ export function escapeHtml(value: unknown): string {
 
 /** For XML text and attributes; also drops characters XML 1.0 forbids (they would break the feed). */
 export function escapeXml(value: unknown): string {
-  // eslint-disable-next-line no-control-regex
   return escapeHtml(String(value).replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, ''));
 }
 
