@@ -112,7 +112,7 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     progress.start('contracts', 'deploying the drill bridge, the rollback governor and the postmortem registry');
     const bridge = await deployDrillBridge(source, destination);
     const governance = await deployDrillGovernance(bridge);
-    progress.done('contracts', `bridge ${bridge.sourceAddress} → ${bridge.destinationAddress}, governor ${governance.governor}, registry ${governance.registry}`);
+    progress.done('contracts', `drill bridge, RollbackGovernor ${governance.governor} (may pause deposits) and PostmortemRegistry ${governance.registry} on ${source.name}`);
 
     const hub = await startDrillSnapshotHub();
     if (hub) cleanup.push(() => hub.stop());

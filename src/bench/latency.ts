@@ -2,8 +2,8 @@
  * Detection latency: the real service (watchers polling at the configured interval, incident
  * engine, effect sinks) on the drill bridge. Each trial deposits a transfer, then mines the block
  * whose timestamp makes it stuck; the clock runs from just before that block is mined to the end
- * point: the message arriving at the Discord stand-in when a comms integration is given, otherwise
- * the incident change (with its notification planned into the outbox) being committed. The trial
+ * point: by default the message arriving at a Discord stand-in, sent by the real comms module
+ * through the outbox (or, with `incidentEndPoint()`, the incident change that queues it). The trial
  * then finalizes the transfer and waits for the incident to clear, so that the next trial's stuck
  * transfer is news again (declared, then "recurred").
  */
@@ -11,6 +11,9 @@ import { FirebreakError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Incident } from '../core/types.ts';
 import { type IntegrationFactory, startService } from '../app/service.ts';
+import { createCommsIntegration } from '../comms/integration.ts';
+import { countOutbox } from '../store/outbox.ts';
+import { startBenchDiscord } from './discord-standin.ts';
 import { DRILL_TOKENS, type DrillBridge } from '../drill/bridge.ts';
 import { benchTransferId } from './emit.ts';
 import { benchConfig } from './ingest.ts';
@@ -59,6 +62,18 @@ export function incidentEndPoint(): LatencyEndPoint {
   };
 }
 
+/** The message arriving at the Discord stand-in, sent by the real comms module through its outbox. */
+export async function discordEndPoint(): Promise<LatencyEndPoint> {
+  const discord = await startBenchDiscord();
+  return {
+    name: 'message arrived at the Discord stand-in (comms module, outbox, discord.js REST)',
+    integrations: [createCommsIntegration],
+    extraConfig: { discord: { token: discord.token, api: discord.api, channels: { ops: '100000000000000001' } } },
+    arm: () => discord.next(),
+    close: () => discord.close(),
+  };
+}
+
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new FirebreakError(`benchmark: ${what} did not happen within ${ms / 1000} s`, { code: 'bench_timeout' })), ms);
@@ -75,6 +90,14 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
+async function settled(db: Parameters<typeof countOutbox>[0]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await countOutbox(db, 'pending')) + (await countOutbox(db, 'sending')) > 0) {
+    if (Date.now() > deadline) throw new FirebreakError('benchmark: the outbox did not drain within 30 s', { code: 'bench_timeout' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export async function benchLatency(options: {
   bridge: DrillBridge;
   trials: number;
@@ -83,7 +106,7 @@ export async function benchLatency(options: {
   endPoint?: LatencyEndPoint;
 }): Promise<LatencyResult> {
   const { bridge, logger } = options;
-  const endPoint = options.endPoint ?? incidentEndPoint();
+  const endPoint = options.endPoint ?? (await discordEndPoint());
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const config = benchConfig(bridge, { stuckAfter: `${STUCK_AFTER_SECONDS}s`, extra: endPoint.extraConfig });
   for (const chain of Object.values(config.chains)) chain.pollIntervalMs = pollIntervalMs;
@@ -106,6 +129,8 @@ export async function benchLatency(options: {
       await bridge.deposit([{ id, token: DRILL_TOKENS.usdc.address, amount: 1_000n * 10n ** 6n }]);
       const latest = await bridge.source.publicClient.getBlock();
       await bridge.source.testClient.setNextBlockTimestamp({ timestamp: latest.timestamp + BigInt(STUCK_AFTER_SECONDS + 1) });
+      // nothing still on its way (the previous trial's "cleared" message) may stop the clock
+      await settled(service.store.db);
       const arrival = endPoint.arm(trial);
       const minedAt = performance.now();
       await bridge.source.testClient.mine({ blocks: 1 });

@@ -7,9 +7,8 @@ import { NOTIFICATION_KINDS } from '../core/effects.ts';
 import type { ConfigIssue } from '../core/errors.ts';
 import type { Incident } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
-import { discordMessage, telegramMessage } from './messages.ts';
+import { LIVE_KIND, PAGE_KIND, discordMessage, telegramMessage } from './messages.ts';
 import { expandIncludes } from './render.ts';
-import { LIVE_KIND, PAGE_KIND } from './sink.ts';
 import { templatesFor } from './templates.ts';
 import { INTERNAL_ONLY, incidentVars } from './vars.ts';
 

@@ -9,6 +9,8 @@ import { DISCORD, type Dialect, PLAIN, TELEGRAM, type Vars, expandIncludes, rend
 
 /** The kinds that have templates: the engine's notifications, plus the page and the live status card. */
 export type MessageKind = string;
+export const LIVE_KIND = 'live';
+export const PAGE_KIND = 'page';
 
 export const DISCORD_LIMITS = { title: 256, description: 4096, footer: 2048, total: 6000, content: 2000 } as const;
 export const TELEGRAM_LIMIT = 4096;

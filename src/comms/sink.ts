@@ -12,7 +12,7 @@ import type { Config } from '../config/types.ts';
 import type { EffectSink } from '../store/effects.ts';
 import { type OutboxInsert, enqueue } from '../store/outbox.ts';
 import type { Db } from '../store/store.ts';
-import { discordMessage, telegramMessage, templateFile } from './messages.ts';
+import { LIVE_KIND, PAGE_KIND, discordMessage, telegramMessage, templateFile } from './messages.ts';
 import { templatesFor } from './templates.ts';
 import { incidentVars } from './vars.ts';
 import { windowHolding } from './paging/maintenance.ts';
@@ -20,8 +20,7 @@ import { formatUtc } from '../core/format.ts';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 
-export const LIVE_KIND = 'live';
-export const PAGE_KIND = 'page';
+export { LIVE_KIND, PAGE_KIND } from './messages.ts';
 
 /** A notification may name its audiences (`vars.audiences`, e.g. reminders → ops); else the playbook decides. */
 function audiencesFor(value: unknown): Audience[] | null {

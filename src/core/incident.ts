@@ -276,7 +276,7 @@ export function tickIncident(rules: IncidentRules, current: Incident, now: Date)
     } else incident = { ...incident, escalation: { ...incident.escalation, nextAt: null } };
   }
   if (!isOpen(incident) && incident.postmortemDue && incident.postmortemDue <= t && !incident.timeline.some((e) => e.kind === 'postmortem_due' || e.kind === 'postmortem')) {
-    entries.push(entry(now, 'postmortem_due', 'The postmortem is due (24 h after resolution).'));
+    entries.push(entry(now, 'postmortem_due', `The postmortem is due (${formatDuration(rules.postmortemDueAfterMs)} after resolution).`));
     effects.push({ type: 'notify', kind: 'postmortem_due', dedup: 'postmortem_due' });
   }
   return { incident: withEntries(incident, entries), entries, effects };

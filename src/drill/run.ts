@@ -21,7 +21,7 @@ import type { WatchService } from '../watchers/service.ts';
 import type { DrillBridge } from './bridge.ts';
 import type { DrillGovernance } from './governance.ts';
 import type { RpcRelay } from './rpc-proxy.ts';
-import { depositPending, haltChain, injectStuck, restartChain, type Scenario, SCENARIO_STEPS, SCENARIO_TEXT } from './scenarios.ts';
+import { depositPending, haltChain, injectStuck, restartChain, type Scenario, SCENARIO_TEXT } from './scenarios.ts';
 import { SEED } from './seed.ts';
 import { createStepRunner, type DrillProgress, pollUntil, type StepOutcome, StepFailed } from './steps.ts';
 import type { DrillTraffic } from './traffic.ts';
@@ -303,4 +303,3 @@ function proposalOf(incident: Incident | null): string | null {
   return action ? (action.proposalId ?? action.draftPath ?? null) : null;
 }
 
-export { SCENARIO_STEPS };

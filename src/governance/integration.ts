@@ -18,8 +18,31 @@ import { createProposalSink, PROPOSAL_CHANNEL, type ProposalPayload, proposalKey
 export const createGovernanceIntegration: IntegrationFactory = (ctx) => {
   const { config, store, engine, now } = ctx;
   const logger = ctx.logger.child({ module: 'governance' });
+  /**
+   * A proposal waiting for its incident's pause or mirror CID backs off like any retry; when either
+   * arrives, its row is made due at once (only while it is pending, never while it is being sent).
+   */
+  async function nudgeProposal(incidentId: string): Promise<void> {
+    await store.db
+      .updateTable('outbox')
+      .set({ next_attempt_at: now() })
+      .where('key', 'in', [proposalKey(incidentId), proposalKey(incidentId, true)])
+      .where('status', '=', 'pending')
+      .execute();
+  }
+  let unsubscribe: (() => void) | undefined;
+
   return {
     name: 'governance',
+    start() {
+      unsubscribe = engine.onChange((change) => {
+        if (!change.entries.some((e) => e.kind === 'pause' || e.kind === 'mirror')) return;
+        nudgeProposal(change.incident.id).catch((error: unknown) => logger.warn({ incident: change.incident.id, reason: reasonOf(error) }, 'cannot wake the proposal'));
+      });
+    },
+    async stop() {
+      unsubscribe?.();
+    },
     sinks: [createPauseSink({ config, logger }), createProposalSink({ config, logger })],
     deliverers: [
       createPauseDeliverer({ config, engine, logger, now }),

@@ -127,7 +127,7 @@ function governanceTable(incident: Incident): string {
   return `<h3>Governance</h3><table class="governance"><tr><th>action</th><th>outcome</th><th>where</th><th>reference</th><th>at</th></tr>${rows}</table>`;
 }
 
-function postmortemBlock(incident: Incident, notes: string[]): string {
+function postmortemBlock(incident: Incident, notes: string[], withButton: boolean): string {
   const anchors = incident.timeline.filter((e) => e.kind === 'anchored');
   const verifications = notes.filter((n) => n.startsWith(`${incident.id}: postmortem`));
   if (!anchors.length && !incident.postmortemDue && !verifications.length) return '';
@@ -138,7 +138,9 @@ function postmortemBlock(incident: Incident, notes: string[]): string {
           typeof latest.cid === 'string' ? `<a href="/ipfs/${encodeURIComponent(latest.cid)}">${escapeHtml(latest.uri ?? latest.cid)}</a>` : ''
         }</p>`
       : '<p class="warn">not anchored yet</p>'
-  }${verifications.map((v) => `<p class="${v.includes('NOT verified') ? 'bad' : 'ok'}" data-verify>${escapeHtml(v.slice(incident.id.length + 2))}</p>`).join('')}</div>`;
+  }${verifications.map((v) => `<p class="${v.includes('NOT verified') ? 'bad' : 'ok'}" data-verify>${escapeHtml(v.slice(incident.id.length + 2))}</p>`).join('')}${
+    withButton ? `<button data-postmortem="${escapeHtml(incident.id)}">Show the postmortem</button><pre class="postmortem-text" hidden></pre>` : ''
+  }</div>`;
 }
 
 function actionsBlock(incident: Incident): string {
@@ -178,7 +180,7 @@ function incidentSection(incident: Incident, model: DashboardModel): string {
 <p>${roles}</p>
 ${model.actionToken && open ? actionsBlock(incident) : ''}
 ${governanceTable(incident)}
-${postmortemBlock(incident, model.notes)}
+${postmortemBlock(incident, model.notes, Boolean(model.actionToken))}
 <details open><summary>timeline (${incident.timeline.length})</summary><ol class="timeline">${timeline}</ol></details>
 </section>`;
 }
@@ -260,6 +262,14 @@ document.addEventListener('click', async (event) => {
     await fetch(control.dataset.drillPath, { method: 'POST', headers: { authorization: 'Bearer ' + token } });
     return location.reload();
   }
+  const show = event.target.closest('button[data-postmortem]');
+  if (show) {
+    const response = await fetch('/api/incidents/' + encodeURIComponent(show.dataset.postmortem) + '/postmortem', { headers: { authorization: 'Bearer ' + token } });
+    const pre = show.nextElementSibling;
+    pre.textContent = response.ok ? await response.text() : 'HTTP ' + response.status;
+    pre.hidden = false;
+    return;
+  }
   const button = event.target.closest('button[data-action]');
   if (!button) return;
   const id = button.closest('[data-incident]').dataset.incident;
@@ -278,6 +288,7 @@ document.addEventListener('submit', (event) => {
 function busy() {
   const el = document.activeElement;
   if (el && (el.tagName === 'INPUT' || el.tagName === 'SELECT')) return true;
+  if (document.querySelector('pre.postmortem-text:not([hidden])')) return true;
   return [...document.querySelectorAll('input')].some((i) => i.value !== '');
 }
 async function poll() {
@@ -326,7 +337,7 @@ ol.timeline{font-size:13px;max-height:24rem;overflow:auto}
 .channel h3{margin:.3rem 0;font-size:14px}.ch-discord{background:#313338;color:#dbdee1;border-radius:6px;padding:.5rem}.ch-telegram{background:#dfe9f2;border-radius:6px;padding:.5rem}
 .ch-other{background:#f3f4f6;border-radius:6px;padding:.5rem}.bubble{margin:.4rem 0;padding:.4rem .6rem;border-radius:6px;font-size:13px}
 .ch-discord .bubble{background:#2b2d31}.ch-telegram .bubble{background:#fff}.ch-other .bubble{background:#fff}.meta{font-size:11px;opacity:.75}
-.st-failed{color:#ff6b6b;font-weight:600}
+.st-failed{color:#ff6b6b;font-weight:600}pre.postmortem-text{white-space:pre-wrap;background:#f3f4f6;padding:.5rem;border-radius:4px;font-size:12px;max-height:30rem;overflow:auto}
 </style></head><body>
 <h1>${escapeHtml(model.title)}</h1>
 ${model.notes.filter((n) => !/^INC-\d+: postmortem/.test(n)).map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}

@@ -93,7 +93,8 @@ describe.skipIf(!hasChromium)('drill dashboard in Chromium', () => {
     expect(stored?.acknowledgedBy).toBe('drill');
     expect(stored?.timeline.some((e) => e.kind === 'update' && e.text.includes(text))).toBe(true);
 
-    const shot = join(tmpdir(), 'firebreak-dashboard.png');
+    // FIREBREAK_SCREENSHOT=docs/dashboard.png npx vitest run test/browser refreshes the README's picture
+    const shot = process.env.FIREBREAK_SCREENSHOT ?? join(tmpdir(), 'firebreak-dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     console.info(`dashboard screenshot: ${shot}`);
     expect(existsSync(shot)).toBe(true);
@@ -154,6 +155,11 @@ describe.skipIf(!hasChromium)('drill dashboard in Chromium', () => {
     expect(await section.getAttribute('data-status')).toBe('resolved');
     expect(await section.locator('.postmortem').textContent()).toMatch(/anchored: digest 0x[0-9a-f]{64}/);
     expect(await section.locator('[data-verify]').textContent()).toContain('verified');
-    await page.screenshot({ path: join(tmpdir(), 'firebreak-dashboard-resolved.png'), fullPage: true });
+    // the postmortem itself, fetched by the page with the drill token
+    await retry(async () => {
+      await section.locator('button[data-postmortem]').click({ timeout: 5_000 });
+      await section.locator('pre.postmortem-text:not([hidden])').waitFor({ timeout: 10_000 });
+    });
+    expect(await section.locator('pre.postmortem-text').textContent()).toContain(incidentId);
   });
 });

@@ -36,6 +36,8 @@ function writeConfig(dir: string, name: string, port: number, storage: string): 
           { name: 'viewer', token: READ, scope: 'read' },
         ],
       },
+      // the IPFS mirror is not what these tests are about (and its default port is shared by every test)
+      ipfs: { enabled: false },
       // nothing answers there: the chains are unobservable, which is fine for these tests
       chains: {
         ethereum: { chainId: 1, rpc: ['http://127.0.0.1:9'], pollIntervalMs: 60_000 },

@@ -33,33 +33,33 @@ describe('firebreak discord / validate', () => {
   it('register-commands PUTs the /incident command with its seven subcommands', async () => {
     const file = join(dir, 'firebreak.yaml');
     writeFileSync(file, `${BASE}discord:\n  token: "\${DISCORD_TOKEN}"\n  applicationId: "555"\n  api: "${standin.api}"\n`);
-    const result = await runCli(['discord', 'register-commands', '--config', file], { env: { DISCORD_TOKEN: standin.token } });
+    const result = await runCli(['discord', 'register-commands', '--config', file], { env: { DISCORD_TOKEN: standin.token }, timeoutMs: 180_000 });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('registered /incident for application 555');
     const [command] = standin.commands.get('555') as Array<{ name: string; options: Array<{ name: string }> }>;
     expect(command!.name).toBe('incident');
     expect(command!.options.map((o) => o.name)).toEqual(['status', 'declare', 'ack', 'update', 'note', 'role', 'resolve']);
-  }, 120_000);
+  }, 400_000);
 
   it('register-commands without a token says what to set', async () => {
     const file = join(dir, 'no-token.yaml');
     writeFileSync(file, BASE);
-    const result = await runCli(['discord', 'register-commands', '--config', file]);
+    const result = await runCli(['discord', 'register-commands', '--config', file], { timeoutMs: 180_000 });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('discord.token and discord.applicationId');
-  }, 120_000);
+  }, 400_000);
 
   it('validate renders the templates and reports a broken one', async () => {
     const playbooks = join(dir, 'playbooks');
     cpSync(join(process.cwd(), 'playbooks'), playbooks, { recursive: true });
     const file = join(dir, 'tpl.yaml');
     writeFileSync(file, `${BASE}playbooks: ./playbooks\n`);
-    expect((await runCli(['validate', '--config', file])).code).toBe(0);
+    expect((await runCli(['validate', '--config', file], { timeoutMs: 180_000 })).code).toBe(0);
     writeFileSync(join(playbooks, 'templates', 'update.community.md'), '# Update\n{{roles.commander}} {{no.such}}\n');
-    const broken = await runCli(['validate', '--config', file]);
+    const broken = await runCli(['validate', '--config', file], { timeoutMs: 180_000 });
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('update.community.md: community template uses the internal variable {{roles.commander}}');
     expect(broken.stderr).toContain('update.community.md: unknown variable {{no.such}}');
-  }, 120_000);
+  }, 400_000);
 });

@@ -18,7 +18,7 @@ import { createStore, type Store } from '../../src/store/store.ts';
 import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
 import { commsConfig } from './fixtures.ts';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
@@ -74,7 +74,7 @@ describe('Discord delivery through the outbox', () => {
   let store: Store;
   beforeAll(async () => {
     [standin, store] = await Promise.all([startDiscordStandin(), createStore({ kind: 'pglite', url: 'memory://' })]);
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await Promise.all([standin?.close(), store?.close()]);
   });
@@ -107,7 +107,7 @@ describe('Discord delivery through the outbox', () => {
       expect(comms.length).toBeGreaterThan(0);
       expect(comms.every((r) => r.status === 'skipped')).toBe(true);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('a notification naming its audiences reaches only those (reminder → ops; anchored → ops + community)', async () => {
     const config = configWith(standin);
@@ -123,7 +123,7 @@ describe('Discord delivery through the outbox', () => {
     const community = rows.find((r) => r.kind === 'anchored' && r.channel === 'discord:community')!.payload as { text: string };
     expect(community.text).toContain('ipfs://bafyanchored');
     expect(community.text).not.toContain('0xabc');
-  }, 120_000);
+  }, 300_000);
 
   it('during a maintenance window the page message tells ops but mentions nobody', async () => {
     const hour = 3_600_000;
@@ -142,7 +142,7 @@ describe('Discord delivery through the outbox', () => {
     expect(discord.text).toContain('(upgrade)');
     expect(discord.text).not.toContain('<@111>');
     expect((pages.find((r) => r.channel === 'telegram:ops')!.payload as { text: string }).text).not.toContain('@alice');
-  }, 120_000);
+  }, 300_000);
 
   it('a crash between enqueue and delivery, and one in the middle of a send, deliver exactly once after a restart', async () => {
     standin.messages.length = 0;
@@ -180,5 +180,5 @@ describe('Discord delivery through the outbox', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -17,7 +17,7 @@ let standin: DiscordStandin;
 let store: Store;
 beforeAll(async () => {
   [standin, store] = await Promise.all([startDiscordStandin(), createStore({ kind: 'pglite', url: 'memory://' })]);
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await Promise.all([standin?.close(), store?.close()]);
 });
@@ -67,4 +67,4 @@ it('a slow command is deferred (type 5) and its answer edited in through the int
   expect(edit).toMatchObject({ applicationId: '555', token: 'interaction-token-abc', authorization: undefined });
   expect(edit!.body.content).toBe('INC-0001 acknowledged by discord:erin.');
   expect(edit!.body.allowed_mentions).toEqual({ parse: [] });
-}, 120_000);
+}, 300_000);

@@ -182,7 +182,7 @@ describe('comms in the service: the seed incident and Discord interactions', () 
     // the acknowledgement reached ops (internal) but not the community
     await until('acknowledged message in ops', async () => standin.inChannel(CHANNELS.ops).some((m) => m.embeds[0]!.title!.includes('acknowledged')));
     expect(standin.inChannel(CHANNELS.community).some((m) => m.embeds[0]!.title!.includes('acknowledged'))).toBe(false);
-  }, 120_000);
+  }, 300_000);
 
   it('an update from Discord is posted to every audience with outside text escaped; the live card is edited in place', async () => {
     const incident = await openIncident();
@@ -194,7 +194,7 @@ describe('comms in the service: the seed incident and Discord interactions', () 
     const live = await until('the live card edited', async () => standin.inChannel(CHANNELS.ops).find((m) => m.embeds[0]!.title!.startsWith('🔴 LIVE') && m.edits > 0 && m.embeds[0]!.title!.includes('identified')));
     expect(standin.inChannel(CHANNELS.ops).filter((m) => m.embeds[0]!.title!.startsWith('🔴 LIVE'))).toHaveLength(1);
     expect(live.embeds[0]!.title).toBe(`🔴 LIVE · ${incident.id} S1 · identified`);
-  }, 120_000);
+  }, 300_000);
 
   it('declare, role and resolve from Discord run the engine commands as discord:<user>', async () => {
     const declared = await answer(command('declare', { title: 'Explorer shows wrong balances', severity: 'S3' }));
@@ -213,5 +213,5 @@ describe('comms in the service: the seed incident and Discord interactions', () 
     expect(incident.status).toBe('resolved');
     expect(incident.roles.commander).toBe('dana');
     expect(incident.timeline.filter((e) => e.actor === 'discord:carol').map((e) => e.kind)).toEqual(['declared', 'role', 'resolved']);
-  }, 120_000);
+  }, 300_000);
 });

@@ -23,7 +23,7 @@ const DEPLOY_KEY = ANVIL_KEYS[3];
 beforeAll(async () => {
   chains = await startDrillChains();
   dir = mkdtempSync(join(tmpdir(), 'firebreak-deploy-'));
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await chains?.stop();
@@ -41,7 +41,7 @@ async function read(address: Address, name: 'RollbackGovernor' | 'PostmortemRegi
 }
 
 describe('firebreak deploy', () => {
-  it('deploys the governor with the given governance and guardians, key from --key-env', { timeout: 180_000 }, async () => {
+  it('deploys the governor with the given governance and guardians, key from --key-env', { timeout: 300_000 }, async () => {
     const file = writeConfig('deploy.yaml', {});
     const governance = '0x000000000000000000000000000000000000600d';
     const result = await runCli(['deploy', 'governor', '--config', file, '--chain', 'ethereum', '--key-env', 'DEPLOY_KEY', '--governance', governance, '--guardian', GUARDIAN, '--json'], {
@@ -57,7 +57,7 @@ describe('firebreak deploy', () => {
     expect(result.stdout + result.stderr).not.toContain(DEPLOY_KEY.slice(2));
   });
 
-  it('deploys the registry with the anchor signer from the config and prints its address', { timeout: 180_000 }, async () => {
+  it('deploys the registry with the anchor signer from the config and prints its address', { timeout: 300_000 }, async () => {
     const file = writeConfig('anchor.yaml', { anchor: { chain: 'ethereum', registry: '0x0000000000000000000000000000000000000001', signer: '${ANCHOR_KEY}' } });
     const result = await runCli(['deploy', 'registry', '--config', file], { env: { ANCHOR_KEY: DEPLOY_KEY } });
     expect(result.code, result.stderr).toBe(0);
@@ -68,7 +68,7 @@ describe('firebreak deploy', () => {
     expect(result.stdout + result.stderr).not.toContain(DEPLOY_KEY.slice(2));
   });
 
-  it('says what to fix without a key, with a wrong kind, or an unknown chain', { timeout: 180_000 }, async () => {
+  it('says what to fix without a key, with a wrong kind, or an unknown chain', { timeout: 300_000 }, async () => {
     const file = writeConfig('nokey.yaml', {});
     const noKey = await runCli(['deploy', 'governor', '--config', file, '--chain', 'ethereum']);
     expect(noKey.code).toBe(1);
@@ -83,7 +83,7 @@ describe('firebreak deploy', () => {
 });
 
 describe('validate: voting period vs the pause it ratifies', () => {
-  it('warns when votingPeriod outlasts the on-chain allowance, not when it fits', { timeout: 180_000 }, async () => {
+  it('warns when votingPeriod outlasts the on-chain allowance, not when it fits', { timeout: 300_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source, { allowSeconds: 3600 });
     const extra = (votingPeriod: string) => ({
       governance: {
@@ -112,7 +112,7 @@ describe('validate: voting period vs the pause it ratifies', () => {
     expect(out.warnings.some((w: string) => w.includes('governance.snapshot.votingPeriod') && w.includes('outlasts'))).toBe(true);
   });
 
-  it('warns about a missing allowance and an unreachable chain', { timeout: 60_000 }, async () => {
+  it('warns about a missing allowance and an unreachable chain', { timeout: 300_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source, { allowSeconds: null });
     const config = configFor(chains.bridge, {
       patch: (raw) => {

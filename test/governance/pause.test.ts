@@ -7,7 +7,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
 import { type IntegrationFactory, type Service, startService } from '../../src/app/service.ts';
 import { silentLogger } from '../../src/core/log.ts';
@@ -28,16 +28,21 @@ const services: Service[] = [];
 
 beforeAll(async () => {
   chains = await startDrillChains();
-}, 60_000);
+}, 180_000);
+
+// a service's watchers poll both chains: stop each test's services so they do not pile up
+afterEach(async () => {
+  for (const service of services.splice(0)) await service.stop();
+});
 
 afterAll(async () => {
-  for (const service of services) await service.stop();
   await chains?.stop();
 });
 
 function governedConfig(fixture: GovernedTarget, options: { minSeverity?: Severity; playbooks?: string; pausable?: string } = {}): Config {
   return configFor(chains.bridge, {
     patch: (raw) => {
+      for (const chain of Object.values(raw.chains) as Array<Record<string, unknown>>) chain.pollIntervalMs = 1000;
       raw.bridges[0].pausable = options.pausable ?? fixture.target;
       if (options.playbooks) raw.playbooks = options.playbooks;
       raw.governance = {
@@ -80,7 +85,7 @@ async function guardianNonce(): Promise<number> {
 }
 
 describe('auto-pause', () => {
-  it('pauses once when a watcher incident reaches S1, not again at S0', { timeout: 60_000 }, async () => {
+  it('pauses once when a watcher incident reaches S1, not again at S0', { timeout: 240_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source);
     const service = await start(governedConfig(fixture));
     const nonceBefore = await guardianNonce();
@@ -118,7 +123,7 @@ describe('auto-pause', () => {
     expect(String(notice[0]!.vars?.public)).toContain('paused');
   });
 
-  it('does not pause below minSeverity, for inbound alerts, or for a halted chain', { timeout: 60_000 }, async () => {
+  it('does not pause below minSeverity, for inbound alerts, or for a halted chain', { timeout: 240_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source);
     const service = await start(governedConfig(fixture, { minSeverity: 'S1' }));
     await service.engine.observe(reading('S2'));
@@ -142,7 +147,7 @@ describe('auto-pause', () => {
     expect(await fixture.paused()).toBe(false);
   });
 
-  it('reports a refused simulation (target not allowed) and never retries it', { timeout: 60_000 }, async () => {
+  it('reports a refused simulation (target not allowed) and never retries it', { timeout: 240_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source, { allowSeconds: null });
     const service = await start(governedConfig(fixture));
     const nonceBefore = await guardianNonce();
@@ -167,7 +172,7 @@ describe('auto-pause', () => {
     expect(notice[0]!.audiences).toEqual(['ops']);
   });
 
-  it('on-chain rules: a used allowance refuses a second incident\'s pause; after expiry anyone lifts it; a stranger cannot pause', { timeout: 90_000 }, async () => {
+  it('on-chain rules: a used allowance refuses a second incident\'s pause; after expiry anyone lifts it; a stranger cannot pause', { timeout: 240_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source, { allowSeconds: 600 });
     const service = await start(governedConfig(fixture));
     const first = (await service.engine.observe(reading('S1')))!;
@@ -196,7 +201,7 @@ describe('auto-pause', () => {
     expect(await fixture.paused()).toBe(false);
   });
 
-  it('after a crash between signing and broadcasting, sends the same signed transaction', { timeout: 60_000 }, async () => {
+  it('after a crash between signing and broadcasting, sends the same signed transaction', { timeout: 240_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source);
     const config = governedConfig(fixture);
     // the service only plans; this test plays the deliverer, crashing once
@@ -234,7 +239,7 @@ describe('auto-pause', () => {
     expect(current.governance.filter((g) => g.kind === 'pause').map((g) => g.txHash)).toEqual([signed!.hash]);
   });
 
-  it('dryRun in the playbook records what would be sent and sends nothing', { timeout: 60_000 }, async () => {
+  it('dryRun in the playbook records what would be sent and sends nothing', { timeout: 240_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source);
     const playbooks = mkdtempSync(join(tmpdir(), 'firebreak-playbooks-'));
     cpSync('playbooks', playbooks, { recursive: true });
@@ -257,7 +262,7 @@ describe('auto-pause', () => {
     expect(await fixture.paused()).toBe(false);
   });
 
-  it('the seeded stuck bridge (S1 from the watchers) pauses its deposits', { timeout: 120_000 }, async () => {
+  it('the seeded stuck bridge (S1 from the watchers) pauses its deposits', { timeout: 240_000 }, async () => {
     // the drill bridge itself is the target: governor allowed, pauser role granted
     const fixture = await deployGovernedTarget(chains.source, { allowSeconds: null });
     await fixture.allow(3600, chains.bridge.sourceAddress);
@@ -271,10 +276,10 @@ describe('auto-pause', () => {
     await chains.source.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
     await seedStuckBridge(chains.bridge, 2);
     const service = await start(governedConfig(fixture, { pausable: chains.bridge.sourceAddress }));
-    const incident = await waitFor('the watcher to open the incident', async () => (await service.engine.list()).find((i) => i.key === 'bridge:drill:stuck'), 60_000);
+    const incident = await waitFor('the watcher to open the incident', async () => (await service.engine.list()).find((i) => i.key === 'bridge:drill:stuck'), 150_000);
     expect(incident.source).toBe('watcher');
     expect(incident.severity).toBe('S1');
-    const paused = await waitFor('the pause', async () => (await service.engine.get(incident.id))?.governance.find((g) => g.outcome === 'confirmed'), 60_000);
+    const paused = await waitFor('the pause', async () => (await service.engine.get(incident.id))?.governance.find((g) => g.outcome === 'confirmed'), 150_000);
     expect(paused.target).toBe(chains.bridge.sourceAddress.toLowerCase());
     const isPaused = await chains.source.publicClient.readContract({ address: chains.bridge.sourceAddress, abi: loadArtifact('DrillBridgeSource').abi, functionName: 'paused' });
     expect(isPaused).toBe(true);

@@ -18,13 +18,13 @@ let chains: DrillChains;
 
 beforeAll(async () => {
   chains = await startDrillChains();
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await chains?.stop();
 });
 
-it('replaces a stuck pause transaction with higher fees, same nonce, one pause', { timeout: 90_000 }, async () => {
+it('replaces a stuck pause transaction with higher fees, same nonce, one pause', { timeout: 240_000 }, async () => {
   const fixture = await deployGovernedTarget(chains.source);
   const config = configFor(chains.bridge, {
     patch: (raw) => {

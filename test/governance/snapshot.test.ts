@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Address, type Hex, verifyTypedData } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, startService } from '../../src/app/service.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import type { Detection, Severity } from '../../src/core/types.ts';
@@ -26,19 +26,24 @@ const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi';
 
 beforeAll(async () => {
   [chains, hub] = await Promise.all([startDrillChains(), startSnapshotHub()]);
-}, 60_000);
+}, 180_000);
+
+// a service's watchers poll both chains: stop each test's services so they do not pile up
+afterEach(async () => {
+  for (const service of services.splice(0)) await service.stop();
+});
 
 afterAll(async () => {
-  for (const service of services) await service.stop();
   await Promise.all([chains?.stop(), hub?.stop()]);
 });
 
-function governedConfig(fixture: GovernedTarget | null, options: { signer?: boolean; dataDir?: string; ipfs?: boolean } = {}): Config {
+function governedConfig(fixture: GovernedTarget | null, options: { signer?: boolean; dataDir?: string; ipfs?: boolean; proposalMin?: Severity } = {}): Config {
   return configFor(chains.bridge, {
     dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'firebreak-gov-')),
     patch: (raw) => {
+      for (const chain of Object.values(raw.chains) as Array<Record<string, unknown>>) chain.pollIntervalMs = 1000;
       raw.governance = {
-        snapshot: { hub: hub.url, space: 'drill.eth', network: 'ethereum', minSeverity: 'S1', votingPeriod: '3d', ...(options.signer === false ? {} : { signer: SNAPSHOT_KEY }) },
+        snapshot: { hub: hub.url, space: 'drill.eth', network: 'ethereum', minSeverity: options.proposalMin ?? 'S1', votingPeriod: '3d', ...(options.signer === false ? {} : { signer: SNAPSHOT_KEY }) },
         ...(fixture
           ? { rollbackGovernor: { chain: 'ethereum', address: fixture.governor, signer: GUARDIAN_KEY, autoPause: [{ bridge: 'drill', minSeverity: 'S1' }] } }
           : {}),
@@ -70,7 +75,7 @@ function reading(severity: Severity): Detection {
 }
 
 describe('snapshot proposals', () => {
-  it('one signed proposal per incident, with the incident id, mirror CID and the pause tx', { timeout: 90_000 }, async () => {
+  it('one signed proposal per incident, with the incident id, mirror CID and the pause tx', { timeout: 240_000 }, async () => {
     const fixture = await deployGovernedTarget(chains.source);
     const service = await start(governedConfig(fixture));
     const before = hub.proposals.length;
@@ -83,7 +88,7 @@ describe('snapshot proposals', () => {
 
     const proposal = await waitFor('the proposal to be recorded', async () =>
       (await service.engine.get(incident.id))?.governance.find((g) => g.kind === 'proposal' && g.outcome === 'sent'),
-    60_000);
+    150_000);
     const current = (await service.engine.get(incident.id))!;
     const pause = current.governance.find((g) => g.kind === 'pause' && g.outcome === 'confirmed')!;
     expect(pause.txHash).toMatch(/^0x[0-9a-f]{64}$/);
@@ -120,7 +125,32 @@ describe('snapshot proposals', () => {
     expect(JSON.stringify(rows)).not.toContain(SNAPSHOT_KEY.slice(2));
   });
 
-  it('without a signer writes a ready-to-sign draft and records where', { timeout: 60_000 }, async () => {
+  it('a pause fired after the proposal went out gets a follow-up asking to ratify it', { timeout: 240_000 }, async () => {
+    const fixture = await deployGovernedTarget(chains.source);
+    // proposals from S2, pauses from S1: the first proposal cannot name the pause
+    const service = await start(governedConfig(fixture, { proposalMin: 'S2', ipfs: false }));
+    const before = hub.proposals.length;
+    const incident = (await service.engine.observe(reading('S2')))!;
+    await waitFor('the first proposal', async () => (await service.engine.get(incident.id))?.governance.find((g) => g.kind === 'proposal' && g.outcome === 'sent'));
+    expect(hub.proposals.slice(before)[0]!.message.title).toMatch(/Acknowledge/);
+    await service.engine.observe(reading('S1'));
+    const proposals = await waitFor('the ratification proposal', async () => {
+      const current = await service.engine.get(incident.id);
+      const sent = current?.governance.filter((g) => g.kind === 'proposal' && g.outcome === 'sent') ?? [];
+      return sent.length >= 2 ? sent : null;
+    });
+    const pause = (await service.engine.get(incident.id))!.governance.find((g) => g.kind === 'pause' && g.outcome === 'confirmed')!;
+    expect(proposals[1]!.txHash).toBe(pause.txHash);
+    const received = hub.proposals.slice(before);
+    expect(received).toHaveLength(2);
+    expect(received[1]!.message.title).toContain(incident.id);
+    expect(received[1]!.message.title).toMatch(/Ratify/);
+    expect(received[1]!.message.body).toContain(pause.txHash!);
+    const rows = await listOutbox(service.store.db, { channelPrefix: 'snapshot:' });
+    expect(rows.map((r) => r.key)).toEqual([`${incident.id}:proposal`, `${incident.id}:proposal:ratify`]);
+  });
+
+  it('without a signer writes a ready-to-sign draft and records where', { timeout: 240_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'firebreak-gov-'));
     const service = await start(governedConfig(null, { signer: false, dataDir, ipfs: false }));
     const before = hub.requests;

@@ -36,7 +36,11 @@ beforeAll(async () => {
     bridge: chains.bridge,
     storage: `pglite://${join(dir, 'db')}`,
     dataDir: dir,
-    extra: { server: { host: '127.0.0.1', port: await freePort(), apiTokens: [{ name: 'ops', token: TOKEN, scope: 'write' }] } },
+    extra: {
+      server: { host: '127.0.0.1', port: await freePort(), apiTokens: [{ name: 'ops', token: TOKEN, scope: 'write' }] },
+      // the IPFS mirror is not what this test is about (and its default port is shared by every test)
+      ipfs: { enabled: false },
+    },
   });
   configFile = join(dir, 'firebreak.yaml');
   writeFileSync(configFile, stringify(raw));

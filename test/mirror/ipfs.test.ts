@@ -77,5 +77,5 @@ describe('the IPFS node', () => {
     } finally {
       await store.close();
     }
-  });
+  }, 180_000);
 });

@@ -44,7 +44,7 @@ beforeAll(async () => {
     },
   });
   service = await start();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await peer?.stop();
@@ -73,7 +73,7 @@ describe('status mirror on IPFS', () => {
     expect(api.multiaddrs.some((m) => m.startsWith('/ip4/127.0.0.1/tcp/'))).toBe(true);
     expect(Date.parse(api.publishedAt)).not.toBeNaN();
     firstCid = api.cid;
-  }, 150_000);
+  }, 300_000);
 
   it('serves the page through /ipfs/<cid>/ with the incident, severity and locked value', async () => {
     const redirect = await get(`/ipfs/${firstCid}`);
@@ -122,14 +122,14 @@ describe('status mirror on IPFS', () => {
     const served = await (await get(`/ipfs/${cid}/summary.json`)).text();
     const fileCid = (await mirror().node()!.resolvePath(cid, ['summary.json']))!.cid;
     const chunks: Uint8Array[] = [];
-    for await (const chunk of peer.cat(fileCid, { offline: false, signal: AbortSignal.timeout(30_000) })) chunks.push(chunk);
+    for await (const chunk of peer.cat(fileCid, { offline: false, signal: AbortSignal.timeout(60_000) })) chunks.push(chunk);
     expect(Buffer.concat(chunks).toString('utf8')).toBe(served);
     // the signed IPNS record, as a trustless gateway serves it; the peer verifies and resolves it
     const record = await get(`/ipns/${ipns}`, { headers: { accept: 'application/vnd.ipfs.ipns-record' } });
     expect(record.headers.get('content-type')).toBe('application/vnd.ipfs.ipns-record');
     await peer.importIpnsRecord(ipns, new Uint8Array(await record.arrayBuffer()));
     expect(await peer.resolveName(ipns)).toBe(cid);
-  }, 60_000);
+  }, 300_000);
 
   it('escapes hostile alert text on /status, on IPFS and in the feed', async () => {
     const hostile = await service.engine.declare({ title: HOSTILE, severity: 'S2', summary: HOSTILE }, 'tester');
@@ -145,7 +145,7 @@ describe('status mirror on IPFS', () => {
     expect(feed).not.toContain('<script>');
     const summary = (await (await get('/api/v2/summary.json')).json()) as { incidents: Array<{ name: string }> };
     expect(summary.incidents.map((i) => i.name)).toContain(HOSTILE);
-  }, 60_000);
+  }, 300_000);
 
   it('records the newest CID on every republish, but a timeline entry only per status or severity change', async () => {
     const incident = await service.engine.declare({ title: 'Telegram relay slow', severity: 'S3', summary: 'messages late' }, 'tester');
@@ -172,7 +172,7 @@ describe('status mirror on IPFS', () => {
     }, 'the final mirror entry of the resolved incident');
     const resolvedPage = await (await get(`/ipfs/${current.mirror.cid}/`)).text();
     expect(resolvedPage).toContain('Resolved: relay restarted');
-  }, 60_000);
+  }, 300_000);
 
   it('a restart keeps the IPNS name and still serves the old CIDs', async () => {
     const before = (await (await get('/api/mirror')).json()) as { ipns: string; cid: string };
@@ -189,5 +189,5 @@ describe('status mirror on IPFS', () => {
     }
     await waitFor(async () => mirror().mirrorState().cid !== before.cid && mirror().mirrorState().publishedAt, 'a fresh version after the restart');
     expect(await mirror().node()!.resolveName()).toBe(mirror().mirrorState().cid);
-  }, 60_000);
+  }, 300_000);
 });

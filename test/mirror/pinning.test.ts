@@ -25,7 +25,7 @@ const services: Service[] = [];
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'firebreak-pin-'));
   [chains, standin] = await Promise.all([startDrillChains(), startPinningStandin({ token: 'good-token' })]);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   for (const service of services) await service.stop();
@@ -57,7 +57,7 @@ describe('remote pinning', () => {
     const pinned = await waitFor(async () => {
       const current = await service.engine.get(incident.id);
       return current?.timeline.find((t) => t.kind === 'pin' && t.text.includes(cid) && t.text.includes('pinned at')) ?? null;
-    }, 'the pin on the timeline', 60_000);
+    }, 'the pin on the timeline', 180_000);
     expect(pinned.text).toBe(`Status mirror pinned at ${new URL(standin.url).host}: ipfs://${cid}`);
     expect(standin.pins.map((p) => p.pin.cid)).toContain(cid);
     const pin = standin.pins.find((p) => p.pin.cid === cid)!;
@@ -70,14 +70,14 @@ describe('remote pinning', () => {
     const failed = await waitFor(async () => {
       const current = await service.engine.get(incident.id);
       return current?.timeline.find((t) => t.kind === 'pin' && t.text.includes('failed')) ?? null;
-    }, 'the failed pin on the timeline', 30_000);
+    }, 'the failed pin on the timeline', 120_000);
     expect(failed.text).toContain('rejected the token (401)');
     expect(failed.text).not.toContain('wrong-token');
     const rows = await listOutbox(service.store.db, { limit: 100 });
     expect(rows.filter((r) => r.channel === 'pin:1' && r.status === 'failed').length).toBeGreaterThan(0);
     await service.stop();
     services.splice(services.indexOf(service), 1);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('with ipfs.enabled: false', () => {
@@ -102,7 +102,7 @@ describe('with ipfs.enabled: false', () => {
     expect(await (await service.app.request('/api/mirror')).json()).toEqual({ cid: null, ipns: null, publishedAt: null, multiaddrs: [] });
     expect((await service.app.request('/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy/')).status).toBe(503);
     expect((service.integrations.find((i) => i.name === 'mirror') as MirrorIntegration).mirrorState().enabled).toBe(false);
-  }, 60_000);
+  }, 300_000);
 });
 
 describe('retention of old versions', () => {
@@ -134,5 +134,5 @@ describe('retention of old versions', () => {
     expect((await service.app.request(`/ipfs/${final}/`)).status).toBe(200);
     const rows = await service.store.db.selectFrom('mirror_publications').selectAll().where('unpinned_at', 'is not', null).execute();
     expect(rows.map((r) => r.cid)).toEqual(expect.arrayContaining(during));
-  }, 60_000);
+  }, 300_000);
 });

@@ -3,7 +3,7 @@ import { CarReader } from '@ipld/car';
 import { sha256 } from 'multiformats/hashes/sha2';
 import type { CID } from 'multiformats/cid';
 
-export async function waitFor<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

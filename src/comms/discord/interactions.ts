@@ -87,14 +87,17 @@ export function createDiscordInteractions(deps: InteractionDeps): Hono {
     if (!Number.isFinite(sentAt) || Math.abs(Date.now() - sentAt) > MAX_INTERACTION_AGE_MS) {
       return c.json({ error: 'interaction timestamp is too old (replay?)' }, 401);
     }
-    let interaction: Interaction;
+    let parsed: unknown;
     try {
-      interaction = JSON.parse(body) as Interaction;
+      parsed = JSON.parse(body);
     } catch {
       return c.json({ error: 'body is not JSON' }, 400);
     }
+    const interaction = asInteraction(parsed);
+    if (!interaction) return c.json({ error: 'body is not a Discord interaction (a JSON object)' }, 400);
     if (interaction.type === 1) return c.json({ type: 1 });
     if (interaction.type !== 2 || !interaction.data) return c.json(reply('This interaction is not supported.', true));
+    if (!interaction.id) return c.json({ error: 'interaction id is missing' }, 400);
     const fresh = await sql<{ id: string }>`insert into inbound_events (id, source, received_at)
       values (${`discord:${interaction.id}`}, 'discord', ${deps.now()}) on conflict (id) do nothing returning id`.execute(deps.db);
     if (fresh.rows.length === 0) return c.json(reply('This interaction was already handled.', true));
@@ -115,6 +118,42 @@ async function editOriginal(deps: InteractionDeps, interaction: Interaction, dat
   const rest = deps.rest ?? createDiscordRest(deps.config);
   const { flags: _ephemeralOnlyAtDeferral, ...body } = data as typeof data & { flags?: number };
   await rest.patch(Routes.webhookMessage(interaction.application_id, interaction.token, '@original'), { body, auth: false });
+}
+
+/** Signed JSON is still outside input: reduce it to the fields read here, of the types read (else absent). */
+function asInteraction(value: unknown): Interaction | null {
+  if (!isRecord(value)) return null;
+  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+  const person = (u: unknown) => (isRecord(u) && text(u.id) ? { id: text(u.id)!, username: typeof u.username === 'string' ? u.username : undefined } : undefined);
+  const data = isRecord(value.data) ? { name: typeof value.data.name === 'string' ? value.data.name : '', options: asOptions(value.data.options) } : undefined;
+  const member = isRecord(value.member)
+    ? { roles: Array.isArray(value.member.roles) ? value.member.roles.filter((r): r is string => typeof r === 'string') : [], user: person(value.member.user) }
+    : undefined;
+  return {
+    id: text(value.id) ?? '',
+    type: typeof value.type === 'number' ? value.type : -1,
+    application_id: text(value.application_id),
+    token: typeof value.token === 'string' ? value.token : undefined,
+    data,
+    member,
+    user: person(value.user),
+  };
+}
+
+function asOptions(value: unknown): CommandOption[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value
+    .filter((o): o is Record<string, unknown> => isRecord(o) && typeof o.name === 'string')
+    .map((o) => ({
+      name: o.name as string,
+      type: typeof o.type === 'number' ? o.type : 0,
+      value: typeof o.value === 'string' || typeof o.value === 'number' || typeof o.value === 'boolean' ? o.value : undefined,
+      options: asOptions(o.options),
+    }));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function safeKey(hex: string, logger: Logger): KeyObject | null {

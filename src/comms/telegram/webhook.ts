@@ -46,6 +46,12 @@ export function secretMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** A chat's or user's id when it is one (a number or a string), else null. */
+function idOf(holder: unknown): string | null {
+  const id = typeof holder === 'object' && holder !== null ? (holder as { id?: unknown }).id : undefined;
+  return typeof id === 'number' || (typeof id === 'string' && id !== '') ? String(id) : null;
+}
+
 export function telegramWebhookRoutes(deps: TelegramWebhookDeps): Hono {
   const { config, logger } = deps;
   const app = new Hono();
@@ -67,9 +73,12 @@ export function telegramWebhookRoutes(deps: TelegramWebhookDeps): Hono {
     if (typeof update?.update_id !== 'number') return c.json({ error: 'update_id is missing' }, 400);
     const eventId = `telegram:${update.update_id}`;
 
+    // the secret proves the sender, not the shape: fields of the wrong type make the update one we ignore
     const message = update.message;
-    const command = message?.text ? parseCommand(message.text) : null;
-    if (!message || !command || !message.chat || !message.from || message.from.is_bot) return c.json({ ok: true, ignored: true });
+    const command = typeof message?.text === 'string' ? parseCommand(message.text) : null;
+    const chatId = idOf(message?.chat);
+    const userId = idOf(message?.from);
+    if (!message || !command || chatId === null || userId === null || message.from?.is_bot) return c.json({ ok: true, ignored: true });
 
     const fresh = await deps.db
       .insertInto('inbound_events')
@@ -82,8 +91,7 @@ export function telegramWebhookRoutes(deps: TelegramWebhookDeps): Hono {
       return c.json({ ok: true, duplicate: true });
     }
 
-    const chatId = String(message.chat.id);
-    const sender = { userId: String(message.from.id), username: message.from.username };
+    const sender = { userId, username: typeof message.from?.username === 'string' ? message.from.username : undefined };
     const log = logger.child({ updateId: update.update_id, chat: chatId, user: sender.userId, command: command.name });
     let reply: string;
     try {
@@ -104,7 +112,7 @@ export function telegramWebhookRoutes(deps: TelegramWebhookDeps): Hono {
 
     if (deps.client) {
       try {
-        await deps.client.sendMessage({ chatId, text: reply, replyToMessageId: message.message_id });
+        await deps.client.sendMessage({ chatId, text: reply, replyToMessageId: typeof message.message_id === 'number' ? message.message_id : undefined });
       } catch (error) {
         log.warn({ reason: reasonOf(error) }, 'telegram reply failed');
       }
