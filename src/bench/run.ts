@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { type ApiResult, benchApi } from './api.ts';
 import { startBenchChains } from './chains.ts';
 import { emitTraffic } from './emit.ts';
 import { benchConfig, benchIngest, type IngestResult } from './ingest.ts';
@@ -34,6 +35,8 @@ export interface BenchOptions {
   say(line: string): void;
   /** skip the peer (Ponder) run */
   skipPeer?: boolean;
+  /** how long autocannon loads the API (default 5 s) */
+  apiSeconds?: number;
   /** where the latency clock stops (default: the incident change being committed) */
   latencyEndPoint?: () => Promise<LatencyEndPoint | undefined>;
   /** write the results here (default bench/results.json; null: do not write) */
@@ -53,8 +56,8 @@ export interface BenchResults {
     | (Unavailable & { name: string; logsPerSec: null; ratio: null });
   latency: (LatencyResult & { available: true }) | Unavailable;
   memory: (MemoryResult & { available: true }) | Unavailable;
-  mirror: Unavailable;
-  api: Unavailable;
+  mirror: Unavailable & { p50Ms: null };
+  api: (ApiResult & { available: true }) | (Unavailable & { summaryRps: null });
   targets: Record<string, string>;
   seconds: number;
 }
@@ -86,8 +89,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     peer: { available: false, name: 'ponder', reason: 'not run', logsPerSec: null, ratio: null },
     latency: { available: false, reason: 'not run' },
     memory: { available: false, reason: 'not run' },
-    mirror: { available: false, reason: 'not measured in this build (the mirror publisher has no benchmark hook yet)' },
-    api: { available: false, reason: 'not measured in this build (no load benchmark for /api/v2/summary.json yet)' },
+    mirror: { available: false, reason: 'not measured in this build (no benchmark of the IPFS publish path yet)', p50Ms: null },
+    api: { available: false, reason: 'not run', summaryRps: null },
     targets: TARGETS,
     seconds: 0,
   };
@@ -176,6 +179,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     say(`  memory failed: ${reasonOf(error)}`);
   }
 
+  // 6: the summary API under load (the service with 100 open incidents on loopback)
+  {
+    const chains = await startBenchChains();
+    try {
+      say('api: /api/v2/summary.json under load (autocannon, 100 open incidents)');
+      const api = await benchApi({ bridge: chains.bridge, logger, seconds: options.apiSeconds });
+      results.api = { available: true, ...rounded(api) };
+      say(`  ${Math.round(api.summaryRps)} requests/s, p99 ${api.p99Ms} ms`);
+    } catch (error) {
+      results.api = { available: false, reason: reasonOf(error), summaryRps: null };
+      say(`  api failed: ${reasonOf(error)}`);
+    } finally {
+      await chains.stop();
+    }
+  }
+
   results.seconds = round((performance.now() - started) / 1000, 1);
   if (options.output !== null) {
     const file = options.output ?? 'bench/results.json';
@@ -204,7 +223,10 @@ export function renderBench(results: BenchResults): string {
     rows.push(['memory', `${Math.round(memory.bytesPerPending)} bytes/pending`, `${memory.pending} pending, peak ${Math.round(memory.peakBytesPerPending)} B, judge ${Math.round(memory.judgeMs)} ms`, `target ${TARGETS['memory.bytesPerPending']}`]);
   } else rows.push(['memory', na(memory), '', '']);
   rows.push(['mirror', na(results.mirror), '', '']);
-  rows.push(['api', na(results.api), '', '']);
+  const { api } = results;
+  if (api.available) {
+    rows.push(['api', `${Math.round(api.summaryRps)} requests/s`, `/api/v2/summary.json, ${api.openIncidents} open incidents, p99 ${api.p99Ms} ms`, `target ${TARGETS['api.summaryRps']}`]);
+  } else rows.push(['api', na(api), '', '']);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd());
   return `firebreak bench (${results.sizes.events} events, ${results.seconds} s)\n\n${lines.join('\n')}\n`;

@@ -7,7 +7,7 @@
  * never on a manual declaration, never on a halted or unobservable chain alone.
  */
 import { keccak256, toBytes, type Address, type Hex } from 'viem';
-import { atLeast } from '../core/severity.ts';
+import { atLeast, evaluateSeverity } from '../core/severity.ts';
 import type { Incident, Severity } from '../core/types.ts';
 import type { Config, RollbackGovernorConfig } from '../config/types.ts';
 import type { Runbook } from '../config/playbooks.ts';
@@ -54,10 +54,20 @@ export function pausesFor(config: Config, incident: Incident, severity: Severity
   if (!bridge?.pausable) return [];
   const runbook = runbookFor(config, incident);
   if (!runbook?.actions.autoPause) return [];
+  // SPEC §8: never on a halted chain alone. The level the stuck transfers reach by themselves
+  // (the policy without its `halted` threshold) must meet the entry, not just the incident's level.
+  const { impact } = incident;
+  const withoutHalted = evaluateSeverity(config.severityPolicy, {
+    lockedUsd: impact.lockedUsd,
+    stuckTransfers: impact.stuckTransfers,
+    oldestStuckMs: impact.oldestStuckSeconds * 1000,
+    halted: false,
+  });
   const plans: PausePlan[] = [];
   for (const governor of config.governance.rollbackGovernors) {
     for (const entry of governor.autoPause) {
       if (entry.bridge !== bridgeId || !atLeast(severity, entry.minSeverity)) continue;
+      if (!atLeast(withoutHalted, entry.minSeverity)) continue;
       plans.push({
         chain: governor.chain,
         governor: governor.address,
