@@ -39,7 +39,7 @@ export const drillCommand: CommandSpec = {
   async run({ values }) {
     const scenario = (values.scenario as string | undefined) ?? 'stuck-bridge';
     if (!isScenario(scenario)) throw new BadRequestError(`--scenario: unknown scenario "${scenario}"; use one of ${SCENARIOS.join(', ')}`, { code: 'usage' });
-    const port = values.port === undefined ? 8787 : Number(values.port);
+    const port = values.port === undefined ? 8787 : String(values.port).trim() === '' ? Number.NaN : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BadRequestError('--port must be a port number (0–65535)', { code: 'usage' });
     const tty = process.stderr.isTTY === true && !values.json;
     const logger = createLogger({ level: tty ? 'warn' : 'info' });

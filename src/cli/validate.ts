@@ -1,5 +1,6 @@
 import { formatIssue } from '../core/errors.ts';
 import { checkConfigFile } from '../config/load.ts';
+import { proposalTemplateIssues } from '../governance/snapshot/proposal.ts';
 import { governanceTimingIssues } from '../governance/snapshot/voting-period.ts';
 import { checkTemplates } from '../comms/check.ts';
 import type { CommandSpec } from './args.ts';
@@ -14,6 +15,7 @@ export const validateCommand: CommandSpec = {
     const result = checkConfigFile(configFile);
     // on-chain facts (the governor's pause allowance vs the Snapshot voting period): warnings only
     if (result.config && result.errors.length === 0) result.warnings.push(...(await governanceTimingIssues(result.config)));
+    if (result.config) result.errors.push(...proposalTemplateIssues(result.config.playbooks.templates, `${result.config.playbooksDir}/templates`));
     // message templates must render against a sample incident (src/comms/check.ts)
     if (result.config) result.errors.push(...checkTemplates(result.config));
     if (values.json) {

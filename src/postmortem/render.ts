@@ -291,7 +291,7 @@ function facts(incident: Incident, extras: PostmortemExtras): { well: string[]; 
   for (const action of incident.governance) {
     const what = action.kind === 'pause' ? 'The pause' : 'The governance proposal';
     if (action.outcome === 'confirmed' || action.outcome === 'sent') well.push(`${what} went through (${escapeInline(action.outcome)}).`);
-    else if (action.outcome === 'failed' || action.outcome === 'simulated-failure') {
+    else if (action.outcome === 'failed' || action.outcome === 'rejected' || action.outcome === 'simulated-failure') {
       badly.push(`${what} failed${action.reason ? `: ${escapeInline(action.reason)}` : ''}.`);
     }
   }

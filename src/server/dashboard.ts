@@ -218,7 +218,22 @@ const STATUS_LABEL: Record<string, string> = { skipped: 'would be sent (not conf
 function messagesSection(messages: DashboardMessage[]): string {
   if (!messages.length) return '<section><h2>Messages</h2><p><i>No messages yet.</i></p></section>';
   const channels = new Map<string, DashboardMessage[]>();
-  for (const m of messages) channels.set(m.channel, [...(channels.get(m.channel) ?? []), m]);
+  const deliveries: DashboardMessage[] = [];
+  for (const m of messages) {
+    // chats are drawn as chats; pages, webhooks and transactions go to a plain table
+    if (channelTitle(m.channel).platform === 'other') deliveries.push(m);
+    else channels.set(m.channel, [...(channels.get(m.channel) ?? []), m]);
+  }
+  const others = deliveries.length
+    ? `<h3>Pages, webhooks and transactions</h3><table class="deliveries"><tr><th>channel</th><th>incident</th><th>kind</th><th>status</th><th>what</th></tr>${deliveries
+        .slice(-30)
+        .reverse()
+        .map(
+          (m) =>
+            `<tr data-channel="${escapeHtml(m.channel)}"><td>${escapeHtml(m.channel)}</td><td>${escapeHtml(m.incidentId ?? '')}</td><td>${escapeHtml(m.kind)}</td><td class="st-${escapeHtml(m.status)}">${escapeHtml(m.status)}</td><td>${escapeHtml(m.text.slice(0, 300))}</td></tr>`,
+        )
+        .join('')}</table>`
+    : '';
   const panels = [...channels.entries()]
     .map(([channel, rows]) => {
       const { platform, label } = channelTitle(channel);
@@ -235,7 +250,9 @@ function messagesSection(messages: DashboardMessage[]): string {
       return `<div class="channel ch-${platform}" data-channel="${escapeHtml(channel)}"><h3>${escapeHtml(label)} <small>(${rows.length})</small></h3><ul>${items}</ul></div>`;
     })
     .join('');
-  return `<section><h2>Messages <small>sent or that would be sent, per channel</small></h2><div class="channels">${panels}</div></section>`;
+  return `<section><h2>Messages <small>sent or that would be sent, per Discord channel and Telegram chat</small></h2>${
+    panels ? `<div class="channels">${panels}</div>` : '<p><i>No chat messages yet.</i></p>'
+  }${others}</section>`;
 }
 
 function mirrorSection(mirror: DashboardMirror | null | undefined): string {

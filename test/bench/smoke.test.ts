@@ -21,7 +21,7 @@ function positive(value: unknown): void {
 }
 
 describe('firebreak bench (tiny sizes)', () => {
-  it('measures ingest, latency and memory and writes every named field', { timeout: 110_000 }, async () => {
+  it('measures ingest, latency, memory and the API and writes every named field', { timeout: 115_000 }, async () => {
     const output = join(dir, 'results.json');
     const lines: string[] = [];
     const results = await runBench({
@@ -29,6 +29,7 @@ describe('firebreak bench (tiny sizes)', () => {
       logger: silentLogger,
       say: (line) => lines.push(line),
       skipPeer: true,
+      apiSeconds: 1,
       output,
     });
     const written = JSON.parse(readFileSync(output, 'utf8')) as BenchResults;
@@ -59,11 +60,15 @@ describe('firebreak bench (tiny sizes)', () => {
     // a skipped or unavailable figure says why and carries no number
     expect(written.peer).toMatchObject({ available: false, name: 'ponder', logsPerSec: null, ratio: null });
     expect(written.peer.available === false && written.peer.reason).toMatch(/skipped/);
-    expect(written.mirror.available).toBe(false);
-    expect(written.api.available).toBe(false);
+    expect(written.mirror).toMatchObject({ available: false, p50Ms: null });
+
+    if (!written.api.available) throw new Error(`api: ${written.api.reason}`);
+    positive(written.api.summaryRps);
+    expect(written.api.openIncidents).toBe(100);
+    expect(written.api.p99Ms).toBeGreaterThanOrEqual(written.api.p50Ms);
 
     const table = renderBench(written);
-    for (const row of ['ingest', 'peer', 'latency', 'memory']) expect(table).toMatch(new RegExp(`^${row} `, 'm'));
+    for (const row of ['ingest', 'peer', 'latency', 'memory', 'api']) expect(table).toMatch(new RegExp(`^${row} `, 'm'));
     expect(lines.some((line) => line.includes('ratio'))).toBe(true);
   });
 

@@ -66,6 +66,7 @@ describe('dashboard rendering', () => {
     messages: [
       { incidentId: 'INC-0007', channel: 'discord:ops', kind: 'opened', status: 'skipped', text: `**INC-0007** ${EVIL}` },
       { incidentId: 'INC-0007', channel: 'telegram:community', kind: 'opened', status: 'sent', text: `*INC\\-0007* ${EVIL}` },
+      { incidentId: 'INC-0007', channel: 'governor:pause', kind: 'pause', status: 'sent', text: `pause drill ${EVIL}` },
     ],
     mirror: { cid: 'bafyMIRROR', ipns: 'k51ipns' },
     actionToken: 'tok',
@@ -95,6 +96,9 @@ describe('dashboard rendering', () => {
     expect(html).toContain('<b>INC-0007</b>');
     expect(html).toContain('<b>INC-0007</b> &lt;img');
     expect(html).toContain('class="governance"');
+    // non-chat deliveries (pages, transactions) are a table, not a chat panel
+    expect(html).toMatch(/<table class="deliveries">.*data-channel="governor:pause".*pause drill &lt;img/s);
+    expect(html).not.toContain('class="channel ch-other"');
     expect(html).toContain('href="/ipfs/bafyMIRROR/"');
     expect(html).toContain('k51ipns');
     expect(html).toContain('anchored: digest <code>0x11</code>');

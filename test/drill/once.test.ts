@@ -58,6 +58,17 @@ describe('firebreak drill --once', () => {
     expect(result.stderr).not.toMatch(/ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80|59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d/);
   });
 
+  it('--scenario rpc-outage: the fallback carries on, exit 0', { timeout: 300_000 }, async () => {
+    const result = await runCli(['drill', '--once', '--port', '0', '--scenario', 'rpc-outage'], { timeoutMs: 280_000 });
+    const summary = JSON.parse(result.stdout.trim()) as Record<string, any>;
+    expect(summary.scenario).toBe('rpc-outage');
+    expect(summary.steps).toEqual({ outage: 'ok', fallback: 'ok', observable: 'ok', 'no-pause': 'ok' });
+    expect(summary.failedStep).toBeNull();
+    expect(summary.paused).toBe(false);
+    expect(summary.incident).toBeNull();
+    expect(result.code).toBe(0);
+  });
+
   it('rejects an unknown scenario in one line', async () => {
     const result = await runCli(['drill', '--scenario', 'meteor-strike', '--once']);
     expect(result.code).toBe(1);

@@ -16,6 +16,7 @@ import { SEED, seedStuckBridge } from '../../src/drill/seed.ts';
 import type { BridgeJudgement } from '../../src/watchers/bridge.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { held } from '../support/faults.ts';
+import { getCheckpoints } from '../../src/store/checkpoints.ts';
 
 const CONFIRMATIONS = 2;
 const HOUR = 3600;
@@ -38,6 +39,8 @@ function usdc(seed: string, count: number, dollars: number): DrillTransfer[] {
   return Array.from({ length: count }, (_, i) => ({ id: transferIdFor(seed, i), token: DRILL_TOKENS.usdc.address, amount: BigInt(dollars) * 10n ** 6n }));
 }
 
+import { capturingLogger } from '../comms/telegram-harness.ts';
+const dbg = capturingLogger();
 describe('fault: reorgs deeper than confirmations', () => {
   let chains: DrillChains;
   let service: Service;
@@ -45,7 +48,7 @@ describe('fault: reorgs deeper than confirmations', () => {
   beforeAll(async () => {
     chains = await startDrillChains();
     const config = configFor(chains.bridge, { confirmations: CONFIRMATIONS, stuckAfter: '30m' });
-    service = await startService({ config, logger: silentLogger, listen: false, tickMs: 3_600_000 });
+    service = await startService({ config, logger: dbg, listen: false, tickMs: 3_600_000 });
   }, 180_000);
   afterAll(async () => {
     await service?.stop();
@@ -82,10 +85,16 @@ describe('fault: reorgs deeper than confirmations', () => {
   }
 
   async function stuckIncident(expected: { stuck: number; usd: number }): Promise<Incident> {
-    return until(`the incident showing ${expected.stuck} stuck / $${expected.usd}`, async () => {
-      const open = (await incidents()).filter((i) => i.key === 'bridge:drill:stuck');
-      return open.length === 1 && open[0]!.impact.stuckTransfers === expected.stuck && open[0]!.impact.lockedUsd === expected.usd ? open[0] : undefined;
-    });
+    let seen = '';
+    try {
+      return await until(`the incident showing ${expected.stuck} stuck / $${expected.usd}`, async () => {
+        const open = (await incidents()).filter((i) => i.key === 'bridge:drill:stuck');
+        seen = JSON.stringify(open.map((i) => i.impact));
+        return open.length === 1 && open[0]!.impact.stuckTransfers === expected.stuck && open[0]!.impact.lockedUsd === expected.usd ? open[0] : undefined;
+      });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; last seen: ${seen}`);
+    }
   }
 
   it('deposits read and then reorged out never become stuck: no phantom incident; one made again is seen', async () => {
@@ -119,7 +128,10 @@ describe('fault: reorgs deeper than confirmations', () => {
 
   it('an open incident that counted reorged-out deposits is corrected by the next reading; deposits made again are counted', async () => {
     // the seed case on top: 37 more stuck, $40,000 (the earlier transfer is 12 h older too)
-    await seedStuckBridge(chains.bridge, CONFIRMATIONS);
+    const seeded = await seedStuckBridge(chains.bridge, CONFIRMATIONS);
+    // its 5 fresh transfers complete, so that the hours passed below make only our deposits stuck
+    await chains.bridge.finalize(seeded.fresh.map((t) => t.id));
+    await chains.destination.mine(CONFIRMATIONS + 1);
     await stuckIncident({ stuck: SEED.stuck + 1, usd: SEED.lockedUsd + 1_000 });
 
     const extra = usdc('reorged-after-stuck', 4, 2_500);
@@ -129,10 +141,15 @@ describe('fault: reorgs deeper than confirmations', () => {
     expect(counted.peakImpact.lockedUsd).toBe(51_000);
 
     // the four deposits vanish; two of them are made again on the new fork
+    const hashes = async () => { const h = await chains.source.publicClient.getBlockNumber(); const out = []; for (let n = depositBlock - 2n; n <= h; n++) out.push(`${n}:${(await chains.source.publicClient.getBlock({ blockNumber: n })).hash.slice(0, 10)}`); return out.join(' '); };
+    console.log('before', await hashes(), JSON.stringify(await getCheckpoints(service.store.db, 'ethereum')));
     const depth = await reorgFrom(chains.source, depositBlock);
+    console.log('after', await hashes());
     await chains.bridge.deposit(extra.slice(0, 2));
     const reading = await passAndRead(HOUR);
     const ids = reading.transfers.map((t) => t.id);
+    console.log(dbg.lines.filter((l) => /reorg|rolling|checkpoint|warn|error/.test(l)).join('\n'));
+    console.log('depth', depth, 'depositBlock', depositBlock, 'reading', reading.chainTime, reading.stuck);
     expect(ids).toEqual(expect.arrayContaining(extra.slice(0, 2).map((t) => t.id)));
     for (const gone of extra.slice(2)) expect(ids).not.toContain(gone.id);
     expect(reading.stuck).toBe(SEED.stuck + 1 + 2);

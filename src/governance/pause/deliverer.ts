@@ -28,9 +28,12 @@ export interface PauseDelivererOptions {
   engine: IncidentRecorder;
   logger: Logger;
   now?: () => Date;
-  /** replace a transaction that is not mined after this long (default 120 s) */
+  /** replace a transaction that is not mined after this long (default 20 s) */
   replaceAfterMs?: number;
-  /** replacements per attempt before handing back to the outbox's retry (default 3) */
+  /**
+   * replacements per attempt before handing back to the outbox's retry (default 1): an attempt
+   * stays well inside the worker's claim (60 s), and the next attempt resumes from the progress
+   */
   maxReplacements?: number;
   pollMs?: number;
 }
@@ -59,8 +62,8 @@ const ALREADY_SENT = /already known|nonce too low|known transaction|replacement 
 export function createPauseDeliverer(options: PauseDelivererOptions): Deliverer {
   const { config, engine } = options;
   const now = options.now ?? (() => new Date());
-  const replaceAfterMs = options.replaceAfterMs ?? 120_000;
-  const maxReplacements = options.maxReplacements ?? 3;
+  const replaceAfterMs = options.replaceAfterMs ?? 20_000;
+  const maxReplacements = options.maxReplacements ?? 1;
   const pollMs = options.pollMs ?? 250;
   const abi = loadArtifact(ROLLBACK_GOVERNOR).abi;
 

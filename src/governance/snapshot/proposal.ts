@@ -141,3 +141,17 @@ export function draftProposal(input: DraftInput): ProposalMessage {
     app: 'firebreak',
   };
 }
+
+/** `firebreak validate`: placeholders of the proposal templates that nothing fills. */
+export function proposalTemplateIssues(templates: Record<string, string>, templatesDir: string): Array<{ path: string; message: string }> {
+  const known = new Set<string>(PROPOSAL_PLACEHOLDERS);
+  const issues: Array<{ path: string; message: string }> = [];
+  for (const file of [PROPOSAL_TITLE_TEMPLATE, PROPOSAL_BODY_TEMPLATE]) {
+    const text = templates[file];
+    if (text === undefined) continue;
+    for (const [, name] of text.matchAll(/\{\{\s*([A-Za-z]+)\s*\}\}/g)) {
+      if (!known.has(name!)) issues.push({ path: `${templatesDir}/${file}`, message: `unknown placeholder {{${name}}} (known: ${PROPOSAL_PLACEHOLDERS.join(', ')})` });
+    }
+  }
+  return issues;
+}
