@@ -5,51 +5,49 @@
  */
 import { ConfigError, isFirebreakError, reasonOf } from '../core/errors.ts';
 import { type CommandSpec, commandHelp, parseCommand } from './args.ts';
-import { anchorCommand } from './anchor.ts';
-import { benchCommand } from './bench.ts';
-import { deployCommand } from './deploy.ts';
-import { discordCommand } from './discord.ts';
-import { drillCommand } from './drill.ts';
-import { postmortemCommand } from './postmortem.ts';
-import { scanCommand } from './scan.ts';
-import { startCommand } from './start.ts';
-import { statusCommand } from './status.ts';
-import { validateCommand } from './validate.ts';
-import { verifyCommand } from './verify.ts';
+/**
+ * Each command's module is imported only when that command runs: `firebreak verify` need not load
+ * helia, libp2p and the drill. Order here is the order of the usage text.
+ */
+const COMMANDS: Record<string, () => Promise<CommandSpec>> = {
+  drill: async () => (await import('./drill.ts')).drillCommand,
+  start: async () => (await import('./start.ts')).startCommand,
+  status: async () => (await import('./status.ts')).statusCommand,
+  scan: async () => (await import('./scan.ts')).scanCommand,
+  validate: async () => (await import('./validate.ts')).validateCommand,
+  postmortem: async () => (await import('./postmortem.ts')).postmortemCommand,
+  anchor: async () => (await import('./anchor.ts')).anchorCommand,
+  verify: async () => (await import('./verify.ts')).verifyCommand,
+  deploy: async () => (await import('./deploy.ts')).deployCommand,
+  discord: async () => (await import('./discord.ts')).discordCommand,
+  bench: async () => (await import('./bench.ts')).benchCommand,
+};
 
-const COMMANDS: CommandSpec[] = [drillCommand, scanCommand, validateCommand, startCommand, statusCommand, postmortemCommand, anchorCommand, verifyCommand, benchCommand, discordCommand, deployCommand];
-
-/** Commands of the product contract that this build does not ship yet: say so plainly. */
-const PLANNED: Record<string, string> = {};
-
-function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+async function usage(): Promise<string> {
+  const specs = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...specs.map((c) => c.name.length)) + 2;
   return [
     'firebreak — incident response for Web3 bridges',
     '',
     'usage: firebreak <command> [options]   (firebreak <command> --help for details)',
     '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...specs.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
-    ...(Object.keys(PLANNED).length > 0 ? [`not in this build yet: ${Object.keys(PLANNED).join(', ')}`, ''] : []),
   ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    process.stdout.write(await usage());
     return name ? 0 : 1;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    if (PLANNED[name]) {
-      process.stderr.write(`firebreak ${name}: not available in this build yet (${PLANNED[name]})\n`);
-      return 2;
-    }
-    process.stderr.write(`firebreak: unknown command "${name}"\n\n${usage()}`);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    process.stderr.write(`firebreak: unknown command "${name}"\n\n${await usage()}`);
     return 1;
   }
+  const command = await load();
   const parsed = parseCommand(command, rest);
   if (parsed === 'help') {
     process.stdout.write(commandHelp(command));

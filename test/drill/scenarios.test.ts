@@ -68,7 +68,7 @@ describe('drill scenarios', () => {
     let d: RunningDrill;
     let report: DrillReport;
     beforeAll(async () => {
-      ({ drill: d } = await start('chain-halt'));
+      d = await startDrill({ scenario: 'chain-halt', port: 0, logger: silentLogger, progress: recorder().progress });
       report = await d.run();
     }, 300_000);
     afterAll(async () => {
