@@ -85,6 +85,9 @@ describe('fault: a chain RPC gone mid-run', () => {
     expect(during.id).toBe(seed.id);
     expect(during.clearedAt).toBeNull();
     expect(during.impact.stuckTransfers).toBe(SEED.stuck);
+    // blind is not halted: the bridge is not raised to S0 (whose threshold is a halted destination)
+    expect(during.severity).toBe('S1');
+    expect(service.watch.judgements().find((j) => j.id === 'drill')!.destinationHalted).toBe(false);
 
     // the RPC is back: observable again, the incident clears, the finalization made meanwhile is read
     await gate.set('up');
@@ -109,7 +112,7 @@ describe('fault: a chain RPC gone mid-run', () => {
     expect((await service.engine.list({ status: 'all', limit: 100 })).filter((i) => i.key.startsWith('chain:arbitrum:unobservable'))).toHaveLength(1);
     held(
       'the destination chain\'s only RPC gone mid-run (503, then connection refused) with the seed incident open',
-      'chain:arbitrum:unobservable (S2) opened, never halted, no pause, the bridge incident kept at 37 stuck; when back: cleared → resolved after the quiet period, the finalization made meanwhile read (36 stuck)',
+      'chain:arbitrum:unobservable (S2) opened, never halted, no pause queued, the bridge incident kept at 37 stuck / S1 (not raised as if halted); when back: cleared → resolved after the quiet period, the finalization made meanwhile read (36 stuck)',
     );
   }, 300_000);
 });
