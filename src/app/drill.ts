@@ -20,7 +20,7 @@ import { type DrillBridge, deployDrillBridge } from '../drill/bridge.ts';
 import { buildDrillConfig, redactedDrillConfig } from '../drill/config.ts';
 import { type DrillGovernance, deployDrillGovernance } from '../drill/governance.ts';
 import { type RpcRelay, startRpcRelay } from '../drill/rpc-proxy.ts';
-import { type Scenario, SCENARIO_STEPS } from '../drill/scenarios.ts';
+import { recoverLabel, type Scenario, SCENARIO_STEPS } from '../drill/scenarios.ts';
 import { startDrillSnapshotHub } from '../drill/snapshot-hub.ts';
 import type { DrillProgress } from '../drill/steps.ts';
 import { startTraffic } from '../drill/traffic.ts';
@@ -160,7 +160,7 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
       title: `Firebreak drill: ${scenario}`,
       notes,
       publicRoutes: [controls],
-      drillControls: scenario === 'rpc-outage' ? [] : [{ path: RECOVER_PATH, label: scenario === 'chain-halt' ? `Restart ${destination.name}` : 'The relayer is back' }],
+      drillControls: recoverLabel(scenario, destination.name) ? [{ path: RECOVER_PATH, label: recoverLabel(scenario, destination.name)! }] : [],
       tickMs: 1_000,
       integrations: factories,
     });

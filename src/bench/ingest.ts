@@ -1,7 +1,8 @@
 /**
  * Ingest: `scan` over freshly emitted traffic (decode, pair, store, judge), timed from its start
  * to its result, against the same block ranges fetched with bare eth_getLogs (no decoding, no
- * store) at several range sizes — the best of those is what the RPC itself can serve.
+ * store) at several range sizes — the best of those is what the RPC itself can serve. Reference
+ * and scan alternate over rounds (the machine may be shared) and each keeps its best round.
  */
 import { formatIssue } from '../core/errors.ts';
 import { FirebreakError } from '../core/errors.ts';
@@ -28,6 +29,11 @@ export interface IngestResult {
   rawLogsPerSec: number;
   rawBestRangeBlocks: number;
   ratio: number;
+  /** reference and ours alternate this many times; each figure is its best round */
+  rounds: number;
+  /** every round's scan time */
+  scanSeconds: number[];
+  /** best run per range size */
   raw: RawRun[];
   pendingFound: number;
   pendingExpected: number;
@@ -101,6 +107,7 @@ export async function benchIngest(options: {
   traffic: EmittedTraffic;
   logger: Logger;
   rangeSizes?: number[];
+  rounds?: number;
 }): Promise<IngestResult> {
   const { bridge, traffic, logger } = options;
   const config = benchConfig(bridge);
@@ -109,26 +116,34 @@ export async function benchIngest(options: {
   // warm anvil's log path once so neither side pays for a cold start
   await measureRaw(config, bridge, traffic, blocks + 1);
 
-  const raw: RawRun[] = [];
-  for (const size of sizes) raw.push(await measureRaw(config, bridge, traffic, size));
-  const best = raw.reduce((a, b) => (b.logsPerSec > a.logsPerSec ? b : a));
-
-  const store = await createStore(config.storage, logger);
-  let result;
-  let seconds: number;
-  try {
-    const started = performance.now();
-    result = await runScan({ config, logger, store });
-    seconds = (performance.now() - started) / 1000;
-  } finally {
-    await store.close();
-  }
+  // the machine is shared: alternate reference and ours, and keep each one's best round
+  const rounds = Math.max(1, options.rounds ?? 2);
+  const bestBySize = new Map<number, RawRun>();
+  const runs: number[] = [];
   const events = traffic.deposits + traffic.finalizations;
-  const judged = result.bridges[0];
-  const pendingFound = judged && judged.judged ? judged.pending : -1;
-  if (pendingFound !== traffic.pending) {
-    throw new FirebreakError(`scan found ${pendingFound} pending transfers, expected ${traffic.pending}`, { code: 'bench_mismatch' });
+  for (let round = 0; round < rounds; round++) {
+    for (const size of sizes) {
+      const run = await measureRaw(config, bridge, traffic, size);
+      if (!bestBySize.has(size) || run.logsPerSec > bestBySize.get(size)!.logsPerSec) bestBySize.set(size, run);
+    }
+    const store = await createStore(config.storage, logger);
+    try {
+      const started = performance.now();
+      const result = await runScan({ config, logger, store });
+      runs.push(Math.round(performance.now() - started) / 1000);
+      const judged = result.bridges[0];
+      const found = judged && judged.judged ? judged.pending : -1;
+      if (found !== traffic.pending) {
+        throw new FirebreakError(`scan found ${found} pending transfers, expected ${traffic.pending}`, { code: 'bench_mismatch' });
+      }
+    } finally {
+      await store.close();
+    }
   }
+  const raw = [...bestBySize.values()];
+  const best = raw.reduce((a, b) => (b.logsPerSec > a.logsPerSec ? b : a));
+  const seconds = Math.min(...runs);
+  const pendingFound = traffic.pending;
   const logsPerSec = events / seconds;
   return {
     events,
@@ -137,6 +152,8 @@ export async function benchIngest(options: {
     rawLogsPerSec: best.logsPerSec,
     rawBestRangeBlocks: best.rangeBlocks,
     ratio: logsPerSec / best.logsPerSec,
+    rounds,
+    scanSeconds: runs,
     raw,
     pendingFound,
     pendingExpected: traffic.pending,

@@ -12,7 +12,7 @@ function count(value: string | boolean | undefined, name: string, fallback: numb
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
-  summary: 'benchmarks on local chains: ingest vs the RPC, vs Ponder, detection latency, memory',
+  summary: 'benchmarks on local chains: ingest vs the RPC, vs Ponder, detection latency, memory, API load',
   usage: 'firebreak bench [--full] [--json]',
   help: [
     '  --full              1M events and 1M pending transfers (default 200k events, 100k pending)',

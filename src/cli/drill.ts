@@ -58,7 +58,12 @@ export const drillCommand: CommandSpec = {
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-    drill = await startDrill({ scenario, port, logger, progress });
+    try {
+      drill = await startDrill({ scenario, port, logger, progress });
+    } catch (error) {
+      progress.close();
+      throw error;
+    }
     try {
       if (!values.once) {
         progress.say(`dashboard: ${drill.url}/ — Ctrl-C stops everything`);

@@ -82,7 +82,24 @@ export function checkConfigFile(file: string, options: LoadOptions = {}): LoadRe
       warnings: [],
     };
   }
-  return checkConfigObject(doc.toJS(), { ...options, file: path });
+  let parsed: unknown;
+  try {
+    parsed = doc.toJS();
+  } catch (error) {
+    // well-formed but hostile (an alias bomb) or too deep to build: refuse it, do not crash
+    return fail(`YAML: ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // the checks below walk the tree recursively: a recursive alias or absurd nesting must not blow the stack
+  if (nestedDeeperThan(parsed, MAX_YAML_DEPTH)) return fail(`YAML: ${file} is nested more than ${MAX_YAML_DEPTH} levels deep (or refers to itself)`);
+  return checkConfigObject(parsed, { ...options, file: path });
+}
+
+const MAX_YAML_DEPTH = 64;
+
+function nestedDeeperThan(node: unknown, limit: number): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (limit === 0) return true;
+  return Object.values(node).some((child) => nestedDeeperThan(child, limit - 1));
 }
 
 /** Load a config file, throwing one ConfigError whose message lists every problem, one per line. */

@@ -21,7 +21,7 @@ import type { WatchService } from '../watchers/service.ts';
 import type { DrillBridge } from './bridge.ts';
 import type { DrillGovernance } from './governance.ts';
 import type { RpcRelay } from './rpc-proxy.ts';
-import { depositPending, haltChain, injectStuck, restartChain, type Scenario, SCENARIO_TEXT } from './scenarios.ts';
+import { depositPending, haltChain, injectStuck, recoverLabel, restartChain, type Scenario, SCENARIO_TEXT } from './scenarios.ts';
 import { SEED } from './seed.ts';
 import { createStepRunner, type DrillProgress, pollUntil, type StepOutcome, StepFailed } from './steps.ts';
 import type { DrillTraffic } from './traffic.ts';
@@ -81,7 +81,7 @@ export function createDrillRunner(ctx: DrillRunContext) {
   let recovery: Promise<void> | null = null;
   let requestRecover: () => void = () => {};
   const recoverRequested = new Promise<void>((resolve) => (requestRecover = resolve));
-  const recoverLabel = () => (ctx.scenario === 'chain-halt' ? `Restart ${destination}` : 'The relayer is back');
+  const label = recoverLabel(ctx.scenario, destination);
 
   /** the chain side of the recovery, once: the halted chain mines again, the relayer finalizes */
   function recoverChains(): Promise<void> {
@@ -209,7 +209,7 @@ export function createDrillRunner(ctx: DrillRunContext) {
     }
     if (recover === 'never') return;
     if (recover === 'manual') {
-      progress.say(`waiting for you: acknowledge, post updates, then press "${recoverLabel()}" on the dashboard (or resolve by hand)`);
+      progress.say(`waiting for you: acknowledge, post updates, then press "${label}" on the dashboard (or resolve by hand)`);
       await Promise.race([recoverRequested, pollUntil(async () => (await current())?.status === 'resolved', 7 * 24 * 3600_000, 1_000)]);
     }
 
@@ -294,7 +294,7 @@ export function createDrillRunner(ctx: DrillRunContext) {
     run,
     incident: current,
     /** the drill control on the dashboard (manual mode): label, and what pressing it does */
-    control: () => (ctx.scenario === 'rpc-outage' ? null : { label: recoverLabel(), press: () => requestRecover() }),
+    control: () => (label ? { label, press: () => requestRecover() } : null),
   };
 }
 

@@ -24,6 +24,12 @@ export const SCENARIO_STEPS: Record<Scenario, readonly string[]> = {
   'rpc-outage': ['outage', 'fallback', 'observable', 'no-pause'],
 };
 
+/** The drill control that ends a scenario on the chains (none for rpc-outage: nothing to undo). */
+export function recoverLabel(scenario: Scenario, destination: string): string | null {
+  if (scenario === 'rpc-outage') return null;
+  return scenario === 'chain-halt' ? `Restart ${destination}` : 'The relayer is back';
+}
+
 export function isScenario(name: string): name is Scenario {
   return (SCENARIOS as readonly string[]).includes(name);
 }

@@ -8,8 +8,12 @@
  * The service runs on a clock the test moves, so the delivery worker's backoff (up to 5 minutes)
  * passes in seconds of test time; "processed" is the outbox having no due row left.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, startService } from '../../../src/app/service.ts';
+import type { Config } from '../../../src/config/types.ts';
 import { createCommsIntegration } from '../../../src/comms/integration.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { dueHeads, listOutbox, type OutboxRow } from '../../../src/store/outbox.ts';
@@ -40,22 +44,28 @@ describe('fault: Discord and Telegram down for minutes', () => {
   let telegramGate: OutageGate;
   let service: Service;
   let clock: TestClock;
+  let config: Config;
+  // a store on disk: the second test restarts the service in the middle of the outage
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-chat-outage-'));
+  const start = () => startService({ config, logger: silentLogger, listen: false, now: clock.now, tickMs: 3_600_000, integrations: [createCommsIntegration] });
 
   beforeAll(async () => {
     [discord, telegram] = await Promise.all([startDiscordStandin(), startTelegramStandin()]);
     [discordGate, telegramGate] = await Promise.all([startOutageGate(discord.api), startOutageGate(telegram.apiRoot)]);
-    const config = testConfig((raw) => {
+    config = testConfig((raw) => {
+      raw.storage = { url: `pglite://${dir}/db` };
       raw.discord = { token: discord.token, applicationId: '555', channels: DISCORD_CHANNELS, api: `${discordGate.url}/api` };
       raw.telegram = { token: telegram.token, apiRoot: telegramGate.url, chats: TELEGRAM_CHATS };
     });
     clock = testClock();
-    service = await startService({ config, logger: silentLogger, listen: false, now: clock.now, tickMs: 3_600_000, integrations: [createCommsIntegration] });
+    service = await start();
   }, 120_000);
 
   afterAll(async () => {
     await service?.stop();
     await Promise.all([discordGate?.close(), telegramGate?.close()]);
     await Promise.all([discord?.close(), telegram?.close()]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   async function chatRows(): Promise<OutboxRow[]> {
@@ -118,7 +128,9 @@ describe('fault: Discord and Telegram down for minutes', () => {
     const kinds = new Set(waiting.map((r) => r.kind));
     expect(kinds.size).toBeGreaterThanOrEqual(3);
 
-    // the platforms come back; the longest backoff (5 min + jitter) passes
+    // the platforms come back, rate-limiting the first requests (2 min); the longest backoff (5 min + jitter) passes
+    discord.failNext({ status: 429, retryAfterSeconds: 120 }, { status: 503 });
+    telegram.failNext({ status: 429, retryAfter: 120 }, { status: 500 });
     await discordGate.set('up');
     await telegramGate.set('up');
     await until(
@@ -131,6 +143,8 @@ describe('fault: Discord and Telegram down for minutes', () => {
       120_000,
     );
 
+    expect(discord.requests.some((r) => r.status === 429)).toBe(true);
+    expect(telegram.requests.some((r) => r.status === 429)).toBe(true);
     const rows = (await chatRows()).sort((a, b) => a.id - b.id);
     expect(rows.length).toBe(waiting.length);
     for (const channel of channels) {
@@ -155,8 +169,59 @@ describe('fault: Discord and Telegram down for minutes', () => {
     expect(JSON.stringify(opsLast.embeds)).toContain('Relayer refilled');
 
     held(
-      `Discord and Telegram down 15 min of service time (503, then connection refused) during declare, 2 updates and S2→S1; ${rows.length} messages queued on ${channels.length} channels`,
+      `Discord and Telegram down 15 min of service time (503, then connection refused, then 429 + retry-after on the way back) during declare, 2 updates and S2→S1; ${rows.length} messages queued on ${channels.length} channels`,
       'nothing sent or dropped during the outage, heads retried with backoff, later rows waited; afterwards every message delivered exactly once, in outbox order per channel',
+    );
+  }, 300_000);
+  it('an outage that outlasts a restart of the service: the queued messages survive it and go out once, in order', async () => {
+    const before = new Map<string, number>();
+    const arrivedIn = (channel: string) => {
+      const audience = channel.split(':')[1] as keyof typeof DISCORD_CHANNELS;
+      return channel.startsWith('discord:')
+        ? discord.inChannel(DISCORD_CHANNELS[audience]).map((m) => m.id)
+        : telegram.messages.filter((m) => m.chatId === TELEGRAM_CHATS[audience]).map((m) => String(m.messageId));
+    };
+    for (const channel of Object.keys(DISCORD_CHANNELS).flatMap((a) => [`discord:${a}`, `telegram:${a}`])) before.set(channel, arrivedIn(channel).length);
+    const lastRowBefore = Math.max(0, ...(await chatRows()).map((r) => r.id));
+
+    await discordGate.set('refused');
+    await telegramGate.set('refused');
+    const incident = await service.engine.declare({ title: 'Acme bridge: relayer down', severity: 'S2', summary: 'Relayer stopped' }, 'test');
+    await pass(3 * MINUTE);
+    await service.engine.postUpdate(incident.id, { message: 'Restarting the relayer', status: 'identified' }, 'test');
+    await pass(2 * MINUTE);
+    const queued = (await chatRows()).filter((r) => r.id > lastRowBefore);
+    expect(queued.length).toBeGreaterThan(0);
+    expect(queued.every((r) => r.status === 'pending')).toBe(true);
+
+    // the service stops and starts again on the same store, the platforms still unreachable
+    await service.stop();
+    service = await start();
+    await pass(4 * MINUTE);
+    const stillQueued = (await chatRows()).filter((r) => r.id > lastRowBefore);
+    expect(stillQueued.map((r) => r.id)).toEqual(queued.map((r) => r.id));
+    expect(stillQueued.every((r) => r.status === 'pending')).toBe(true);
+    for (const [channel, count] of before) expect(arrivedIn(channel).length, channel).toBe(count);
+
+    await discordGate.set('up');
+    await telegramGate.set('up');
+    const rows = await until(
+      'every queued message sent after the restart',
+      async () => {
+        await pass(MINUTE);
+        const mine = (await chatRows()).filter((r) => r.id > lastRowBefore);
+        return mine.every((r) => r.status === 'sent') ? mine.sort((a, b) => a.id - b.id) : undefined;
+      },
+      120_000,
+    );
+    const channels = [...new Set(rows.map((r) => r.channel))];
+    for (const channel of channels) {
+      const posted = rows.filter((r) => r.channel === channel && !(r.result as { edited?: boolean }).edited).map((r) => String((r.result as { messageId: string | number }).messageId));
+      expect(arrivedIn(channel).slice(before.get(channel) ?? 0), channel).toEqual(posted);
+    }
+    held(
+      `Discord and Telegram unreachable for 9 min of service time across a restart of the service (${rows.length} messages on ${channels.length} channels)`,
+      'the queued rows survived the restart unchanged; afterwards each message delivered exactly once, in order per channel',
     );
   }, 300_000);
 });
