@@ -177,7 +177,24 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     const traffic = startTraffic(bridge, logger, { paused: () => governance.bridgePaused() });
     cleanup.push(() => traffic.stop());
 
-    const runner = createDrillRunner({ scenario, config, service, bridge, governance, relay, traffic, missing, progress, logger, notes });
+    // the mirror module's IPFS node also serves the postmortem (its anchored ipfs:// URI)
+    const ipfs = service.integrations.find((i) => typeof (i as { addFile?: unknown }).addFile === 'function') as
+      | { addFile(bytes: Uint8Array): Promise<string> }
+      | undefined;
+    const runner = createDrillRunner({
+      scenario,
+      config,
+      service,
+      bridge,
+      governance,
+      relay,
+      traffic,
+      missing,
+      logger,
+      notes,
+      progress: stepsOnDashboard(progress, notes),
+      addToIpfs: ipfs ? (bytes) => ipfs.addFile(bytes) : undefined,
+    });
     pressRecover = runner.control()?.press ?? null;
     return {
       scenario,
@@ -198,4 +215,33 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     await stop();
     throw error;
   }
+}
+
+/** Forwards the drill's progress and keeps a one-line view of its steps on the dashboard. */
+function stepsOnDashboard(progress: DrillProgress, notes: string[]): DrillProgress {
+  const marks = new Map<string, string>();
+  const render = () => {
+    const line = `Drill steps: ${[...marks.entries()].map(([step, mark]) => `${step} ${mark}`).join(' · ')}`;
+    const index = notes.findIndex((n) => n.startsWith('Drill steps: '));
+    if (index >= 0) notes[index] = line;
+    else notes.unshift(line);
+  };
+  return {
+    start(step, text) {
+      marks.set(step, '…');
+      render();
+      progress.start(step, text);
+    },
+    done(step, text) {
+      marks.set(step, '✔');
+      render();
+      progress.done(step, text);
+    },
+    fail(step, reason) {
+      marks.set(step, '✖');
+      render();
+      progress.fail(step, reason);
+    },
+    say: (text) => progress.say(text),
+  };
 }

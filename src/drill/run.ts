@@ -63,6 +63,8 @@ export interface DrillRunContext {
   logger: Logger;
   /** lines the dashboard shows (verification results) */
   notes?: string[];
+  /** put the postmortem on the IPFS node (the mirror's), so that its ipfs:// URI is served */
+  addToIpfs?: (bytes: Uint8Array) => Promise<string>;
 }
 
 /** how long a step whose module is present may take (a busy 2-core machine, real chains) */
@@ -238,12 +240,12 @@ export function createDrillRunner(ctx: DrillRunContext) {
     const anchor = config.anchor;
     const anchorChain = config.chains[anchor.chain]!;
     await steps.run('anchor', 'anchoring the postmortem digest on-chain', async () => {
-      const result = await anchorPostmortem({ chain: anchorChain, registry: anchor.registry, signerKey: anchor.signer!, bytes: bytes!, incidentId: id });
+      const result = await anchorPostmortem({ chain: anchorChain, registry: anchor.registry, signerKey: anchor.signer!, bytes: bytes!, incidentId: id, addToIpfs: ctx.addToIpfs });
       report.postmortemDigest = result.digest;
       report.anchorTx = result.txHash;
       // on the timeline and announced, as `firebreak anchor` does through the API
       await recordAnchor(engine, id, { digest: result.digest, cid: result.cid, uri: result.uri, txHash: result.txHash, chainId: result.chainId, registry: result.registry, submitter: result.submitter }, 'drill');
-      return `digest ${result.digest.slice(0, 12)}… in tx ${result.txHash.slice(0, 12)}… on ${anchor.chain}`;
+      return `digest ${result.digest.slice(0, 12)}… in tx ${result.txHash.slice(0, 12)}… on ${anchor.chain}; ${result.uri}`;
     });
     await steps.run('verify', 'verifying the postmortem against the chain', async () => {
       const result = await verifyPostmortem({ chain: anchorChain, registry: anchor.registry, bytes: bytes!, incidentId: id, fromBlock: governance.registryBlock });

@@ -57,7 +57,7 @@ export function dashboardVersion(model: Pick<DashboardModel, 'incidents' | 'mess
     (i) => `${i.id}:${i.status}:${i.severity}:${i.timeline.length}:${i.acknowledgedAt ?? ''}:${i.mirror.cid ?? ''}:${i.governance.map((g) => g.outcome).join(',')}`,
   );
   const statuses = (model.messages ?? []).map((m) => m.status[0]).join('');
-  return [...parts, statuses, model.mirror?.cid ?? '', String(model.notes.length)].join('|');
+  return [...parts, statuses, model.mirror?.cid ?? '', model.notes.join('\n')].join('|');
 }
 
 export interface LiveChain {
@@ -354,10 +354,13 @@ ol.timeline{font-size:13px;max-height:24rem;overflow:auto}
 .channel h3{margin:.3rem 0;font-size:14px}.ch-discord{background:#313338;color:#dbdee1;border-radius:6px;padding:.5rem}.ch-telegram{background:#dfe9f2;border-radius:6px;padding:.5rem}
 .ch-other{background:#f3f4f6;border-radius:6px;padding:.5rem}.bubble{margin:.4rem 0;padding:.4rem .6rem;border-radius:6px;font-size:13px}
 .ch-discord .bubble{background:#2b2d31}.ch-telegram .bubble{background:#fff}.ch-other .bubble{background:#fff}.meta{font-size:11px;opacity:.75}
-.st-failed{color:#ff6b6b;font-weight:600}pre.postmortem-text{white-space:pre-wrap;background:#f3f4f6;padding:.5rem;border-radius:4px;font-size:12px;max-height:30rem;overflow:auto}
+.st-failed{color:#ff6b6b;font-weight:600}.drill-steps{font-weight:600}pre.postmortem-text{white-space:pre-wrap;background:#f3f4f6;padding:.5rem;border-radius:4px;font-size:12px;max-height:30rem;overflow:auto}
 </style></head><body>
 <h1>${escapeHtml(model.title)}</h1>
-${model.notes.filter((n) => !/^INC-\d+: postmortem/.test(n)).map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}
+${model.notes
+  .filter((n) => !/^INC-\d+: postmortem/.test(n))
+  .map((n) => `<p class="${n.startsWith('Drill steps: ') ? 'drill-steps' : 'warn'}">${escapeHtml(n)}</p>`)
+  .join('')}
 ${model.actionToken && model.controls?.length ? `<section class="drill-controls"><h2>Drill controls</h2><p>${model.controls.map((c) => `<button data-drill-path="${escapeHtml(c.path)}">${escapeHtml(c.label)}</button>`).join(' ')} <small>ends the scenario on the chains; the incident then clears and resolves after the quiet period</small></p></section>` : ''}
 <section><h2>Chains</h2><table class="chains"><tr><th>chain</th><th>head</th><th>confirmed</th><th>head age</th><th>rpc</th><th>state</th></tr>
 ${chains.map(chainRow).join('')}</table></section>

@@ -70,7 +70,7 @@ describe('dashboard rendering', () => {
     ],
     mirror: { cid: 'bafyMIRROR', ipns: 'k51ipns' },
     actionToken: 'tok',
-    notes: [`INC-0007: postmortem verified against eth — matches ${EVIL}`],
+    notes: ['Drill steps: detected ✔ · messages …', `INC-0007: postmortem verified against eth — matches ${EVIL}`],
     nowMs: 1_010_000,
   };
   const html = renderDashboard(model);
@@ -104,6 +104,7 @@ describe('dashboard rendering', () => {
     expect(html).toContain('anchored: digest <code>0x11</code>');
     expect(html).toContain('postmortem verified against eth');
     expect(html).toContain('<meta name="firebreak-token" content="tok">');
+    expect(html).toContain('<p class="drill-steps">Drill steps: detected ✔ · messages …</p>');
   });
 
   it('hides the buttons without the drill token and for resolved incidents', () => {
@@ -120,6 +121,7 @@ describe('dashboard rendering', () => {
     const after = dashboardVersion({ ...model, incidents: [incident({ acknowledgedAt: '2026-11-27T00:01:00.000Z' })] });
     expect(after).not.toBe(before);
     expect(dashboardVersion(model)).toBe(before);
+    expect(dashboardVersion({ ...model, notes: ['Drill steps: detected ✔ · messages ✔'] })).not.toBe(before);
     expect(liveChains([chain], 1_010_000)).toEqual([{ name: 'ethereum-local', head: 120, confirmed: 118, lagSeconds: 10, rpc: 1, state: 'live' }]);
   });
 });

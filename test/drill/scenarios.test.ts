@@ -62,6 +62,14 @@ describe('drill scenarios', () => {
     if (!d.missing.includes('messages')) expect(report.messages).toBeGreaterThan(0);
     expect(report.failedStep).toBe(d.missing[0] ?? null);
     expect(events.some((e) => e.event === 'done' && e.step === 'verify')).toBe(true);
+    // the anchored postmortem is on the timeline, and the mirror's IPFS node serves its ipfs:// URI
+    const anchored = incident!.timeline.find((e) => e.kind === 'anchored');
+    expect(anchored?.data?.txHash).toBe(report.anchorTx);
+    if (!d.missing.includes('mirror')) {
+      const served = await fetch(`${d.url}/ipfs/${anchored!.data!.cid as string}`);
+      expect(served.status).toBe(200);
+      expect(await served.text()).toContain(report.incident!);
+    }
   });
 
   describe('chain-halt', () => {
