@@ -55,7 +55,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   try {
     const { rpc, syncs } = wireChains({ ...options, store });
     const heads: Record<string, ChainHeadState> = {};
-    const chains: Record<string, ScanChain> = {};
+    // keys in config order, whichever chain finishes first: the JSON is stable run to run
+    const chains: Record<string, ScanChain> = Object.fromEntries(Object.keys(config.chains).map((name) => [name, undefined as unknown as ScanChain]));
     await Promise.all(
       Object.values(config.chains).map(async (chain) => {
         try {
