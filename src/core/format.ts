@@ -23,3 +23,13 @@ export function formatUtc(iso: string | Date): string {
 export function plural(count: number, one: string, many = one + 's'): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
+
+/** For HTML text and attribute values (double or single quoted). */
+export function escapeHtml(value: unknown): string {
+  return String(value)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}

@@ -5,19 +5,12 @@
  * escaped: transfer ids, alert text and chat messages come from outside.
  */
 import { formatDuration } from '../core/duration.ts';
-import { formatUsd } from '../core/format.ts';
+import { escapeHtml, formatUsd } from '../core/format.ts';
 import type { Incident } from '../core/types.ts';
 import type { BridgeJudgement } from '../watchers/bridge.ts';
 import type { ChainView } from '../watchers/service.ts';
 
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+export { escapeHtml };
 
 export interface DashboardMessage {
   incidentId: string | null;

@@ -17,23 +17,10 @@ import type { BridgeJudgement } from '../../src/watchers/bridge.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { held } from '../support/faults.ts';
 import { getCheckpoints } from '../../src/store/checkpoints.ts';
+import { until } from '../support/wait.ts';
 
 const CONFIRMATIONS = 2;
 const HOUR = 3600;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const value = await fn().catch((error: unknown) => {
-      last = error;
-      return undefined;
-    });
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 function usdc(seed: string, count: number, dollars: number): DrillTransfer[] {
   return Array.from({ length: count }, (_, i) => ({ id: transferIdFor(seed, i), token: DRILL_TOKENS.usdc.address, amount: BigInt(dollars) * 10n ** 6n }));

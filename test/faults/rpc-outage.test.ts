@@ -13,18 +13,9 @@ import { SEED, seedStuckBridge } from '../../src/drill/seed.ts';
 import { listOutbox } from '../../src/store/outbox.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { held, type OutageGate, startOutageGate } from '../support/faults.ts';
+import { until } from '../support/wait.ts';
 
 const CONFIRMATIONS = 2;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 describe('fault: a chain RPC gone mid-run', () => {
   let chains: DrillChains;

@@ -10,18 +10,9 @@ import { SEED, seedStuckBridge } from '../../src/drill/seed.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { held } from '../support/faults.ts';
 import { type RpcProxy, startRpcProxy } from '../support/rpc-proxy.ts';
+import { until } from '../support/wait.ts';
 
 const MAX_RANGE = 3;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 describe('fault: a provider refusing large log ranges', () => {
   let chains: DrillChains;

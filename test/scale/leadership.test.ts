@@ -12,19 +12,10 @@ import { acquireLease, holdsLease, readLease, releaseLease } from '../../src/sto
 import { createStore, type Store } from '../../src/store/store.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { createTestDatabase, postgresAvailable } from '../support/postgres.ts';
+import { until } from '../support/wait.ts';
 
 const pgUp = await postgresAvailable();
 if (!pgUp) console.warn('PostgreSQL not reachable at 127.0.0.1:5432: scale-out tests are SKIPPED');
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.skipIf(!pgUp)('leases on PostgreSQL', () => {
   let store: Store;
@@ -118,13 +109,13 @@ describe.skipIf(!pgUp)('three instances on one PostgreSQL', () => {
     // the leader watches: the seed incident is opened once, by whoever leads
     const leaderIndex = initial.indexOf('leader');
     const leader = services[leaderIndex]!;
-    await waitFor('the leader to read the chains', async () => leader.watch.chains().every((c) => c.head !== null));
+    await until('the leader to read the chains', async () => leader.watch.chains().every((c) => c.head !== null));
 
     // the leader goes away (its lease is released on a clean stop; a crash waits out the lease)
     await leader.stop();
     const followers = services.filter((_, i) => i !== leaderIndex);
     const started = Date.now();
-    await waitFor('a follower to lead', async () => followers.some((s) => s.leadership.isLeader()), 10_000);
+    await until('a follower to lead', async () => followers.some((s) => s.leadership.isLeader()), 10_000);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(followers.filter((s) => s.leadership.isLeader())).toHaveLength(1);
     const lease = await readLease(followers[0]!.store.db, 'leader');

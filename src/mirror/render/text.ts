@@ -1,14 +1,7 @@
 /** Escaping and plain-number wording for the public renderers. Pure. */
+import { escapeHtml } from '../../core/format.ts';
 
-/** For HTML text and attribute values (double or single quoted). */
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+export { escapeHtml };
 
 /** For XML text and attributes; also drops characters XML 1.0 forbids (they would break the feed). */
 export function escapeXml(value: unknown): string {

@@ -21,21 +21,12 @@ import { testClock, type TestClock, testConfig } from '../../comms/telegram-harn
 import { type DiscordStandin, startDiscordStandin } from '../../support/discord-standin.ts';
 import { held, type OutageGate, startOutageGate } from '../../support/faults.ts';
 import { startTelegramStandin, type TelegramStandin } from '../../support/telegram-standin.ts';
+import { until } from '../../support/wait.ts';
 
 const DISCORD_CHANNELS = { ops: '101', dev: '102', comms: '103', community: '104' };
 const TELEGRAM_CHATS = { ops: '-100111', dev: '-100222', comms: '-100333', community: '@acme_status' };
 const CHAT = ['discord:', 'telegram:'];
 const MINUTE = 60_000;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('fault: Discord and Telegram down for minutes', () => {
   let discord: DiscordStandin;

@@ -11,20 +11,11 @@ import { silentLogger } from '../../../src/core/log.ts';
 import { insertDeposits, type DepositRow } from '../../../src/store/transfers.ts';
 import { configFor, type DrillChains, startDrillChains } from '../../support/drill.ts';
 import { held } from '../../support/faults.ts';
+import { until } from '../../support/wait.ts';
 
 const BRIDGES = 2_000;
 const PENDING = 50;
 const INCIDENTS = 100;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 150_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 const address = (seed: string) => `0x${keccak256(toHex(seed)).slice(26)}`;
 
@@ -84,24 +75,24 @@ describe('fault: load of 2,000 bridges and 100 open incidents', () => {
     for (let i = 0; i < INCIDENTS; i++) declared.push(await service.engine.declare({ title: `Load incident ${i}`, severity: 'S1' }, 'load-test'));
 
     const t0 = Date.now();
-    await waitFor('every bridge judged with its 50 pending transfers', async () => {
+    await until('every bridge judged with its 50 pending transfers', async () => {
       const judgements = service!.watch.judgements();
       return judgements.length === BRIDGES && judgements.every((j) => j.pending === PENDING);
-    });
+    }, 300_000);
 
     const judgedMs = Date.now() - t0;
     // half an hour passes: every S1 incident is due its update
     offsetMs = 31 * 60_000;
     const t1 = Date.now();
-    await waitFor('a scheduled update on every open incident', async () => {
+    await until('a scheduled update on every open incident', async () => {
       const open = await service!.engine.list({ status: 'open', limit: 1000 });
       const updated = open.filter((incident) => incident.timeline.some((entry) => entry.kind === 'update'));
       return updated.length >= INCIDENTS;
-    });
+    }, 300_000);
     const cadenceMs = Date.now() - t1;
     const open = await service.engine.list({ status: 'open', limit: 1000 });
     for (const incident of open) expect(new Date(incident.nextUpdateDue!).getTime()).toBeGreaterThan(now().getTime());
     expect(open).toHaveLength(INCIDENTS);
     held(`load: ${BRIDGES} bridges × ${PENDING} pending, ${INCIDENTS} open incidents`, `every bridge judged (${Math.round(judgedMs / 1000)} s after start); all 100 scheduled updates produced ${Math.round(cadenceMs / 1000)} s after they fell due`);
-  });
+  }, 420_000);
 });

@@ -11,16 +11,7 @@ import { finalizeAll, seedStuckBridge } from '../../../src/drill/seed.ts';
 import { configFor, type DrillChains, startDrillChains } from '../../support/drill.ts';
 import { held } from '../../support/faults.ts';
 import { type PgCluster, pgClusterAvailable, startPgCluster } from '../../support/pg-cluster.ts';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { untilOk as until } from '../../support/wait.ts';
 
 const available = pgClusterAvailable();
 if (!available) console.warn('no PostgreSQL binaries: the PostgreSQL-restart fault test is SKIPPED');
@@ -43,13 +34,13 @@ describe.skipIf(!available)('fault: PostgreSQL restarted under the service', () 
     const traffic = await seedStuckBridge(chains.bridge, 2);
     const config = configFor(chains.bridge, { storage: cluster.url });
     service = await startService({ config, logger: silentLogger, listen: false, tickMs: 500 });
-    const opened = await waitFor('the seed incident', async () => (await service!.engine.list({ status: 'open' })).find((i) => i.key.startsWith('bridge:')));
+    const opened = await until('the seed incident', async () => (await service!.engine.list({ status: 'open' })).find((i) => i.key.startsWith('bridge:')));
     expect(opened.severity).toBe('S1');
 
     await cluster.restart(2_000);
     // the condition clears while the service reconnects: it must notice on the same incident
     await finalizeAll(chains.bridge, traffic.stuck.map((t) => t.id), 2);
-    const cleared = await waitFor('the incident to move to monitoring', async () => {
+    const cleared = await until('the incident to move to monitoring', async () => {
       const incident = await service!.engine.get(opened.id);
       return incident?.status === 'monitoring' ? incident : null;
     });
