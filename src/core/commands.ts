@@ -33,4 +33,6 @@ export interface IncidentCommands {
   setSeverity(id: string, severity: Severity, actor: string, reason?: string): Promise<Incident>;
   resolve(id: string, actor: string, message?: string): Promise<Incident>;
   addActionItem(id: string, input: ActionItemInput, actor: string): Promise<ActionItem>;
+  /** a chat command that changed nothing (a status read, a refusal) still goes on the timeline */
+  logCommand(id: string, text: string, actor: string): Promise<void>;
 }

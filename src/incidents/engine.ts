@@ -322,6 +322,12 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
       });
       return item!;
     },
+    async logCommand(id, text, actor) {
+      await mutate(id, (incident, at) => {
+        const entry: TimelineEntry = { at: at.toISOString(), kind: 'command', text: text.slice(0, 500), actor };
+        return { incident: { ...incident, timeline: [...incident.timeline, entry] }, entries: [entry], effects: [] };
+      });
+    },
   };
 
   return {

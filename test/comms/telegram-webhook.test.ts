@@ -68,7 +68,10 @@ describe('POST /webhooks/telegram', () => {
     expect(standin.messages.at(-1)!.text).toMatch(/not allowed/);
     const after = (await service.engine.get(incident!.id))!;
     expect(after.acknowledgedAt).toBeNull();
-    expect(after.timeline.length).toBe(timelineBefore);
+    // nothing changed; the refused attempt itself is recorded
+    expect(after.timeline.length).toBe(timelineBefore + 1);
+    expect(after.timeline.at(-1)).toMatchObject({ kind: 'command' });
+    expect(after.timeline.at(-1)!.text).toMatch(/Refused \/ack/);
   });
 
   it('runs /ack, /note and /update for an allowed user, recorded on the timeline with the chat actor', async () => {

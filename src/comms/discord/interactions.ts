@@ -177,6 +177,8 @@ async function runCommand(deps: InteractionDeps, interaction: Interaction) {
     const allowed = deps.config?.allowedRoleIds ?? [];
     if (!roles.some((role) => allowed.includes(role))) {
       log.warn({ roles: interaction.member?.roles ?? [] }, 'refused: no allowed role');
+      const target = await targetIncident(deps.commands, options.incident).catch(() => null);
+      if (target) await deps.commands.logCommand(target.id, `Refused /incident ${sub.name} from Discord: no responder role.`, actor).catch(() => {});
       return reply(`You need an incident-responder role to run /incident ${sub.name}. Nothing was changed.`, true);
     }
   }
@@ -191,6 +193,7 @@ async function runCommand(deps: InteractionDeps, interaction: Interaction) {
     let incident: Incident;
     switch (sub.name) {
       case 'status':
+        await deps.commands.logCommand(target.id, '/incident status asked from Discord.', actor).catch(() => {});
         return reply(statusReply(target, deps.now()));
       case 'ack':
         incident = await deps.commands.acknowledge(target.id, actor);

@@ -61,6 +61,11 @@ export async function runCommand(
   allowedUserIds: readonly string[],
 ): Promise<CommandOutcome> {
   if (MUTATING.has(command.name) && !allowedUserIds.includes(sender.userId)) {
+    // nothing changes, but the attempt is on the timeline of the incident it was aimed at
+    const aimed = await targetIncident(engine, command).catch(() => null);
+    if (aimed && 'incident' in aimed) {
+      await engine.logCommand(aimed.incident.id, `Refused /${command.name} from Telegram: not an allowed user.`, actorOf(sender)).catch(() => {});
+    }
     return { reply: `/${command.name} is not allowed for you: ask an incident responder to add your user id (${sender.userId}) to telegram.allowedUserIds.`, refused: true };
   }
   const target = await targetIncident(engine, command);
@@ -70,6 +75,7 @@ export async function runCommand(
   try {
     switch (command.name) {
       case 'status':
+        await engine.logCommand(incident.id, '/status asked from Telegram.', actor).catch(() => {});
         return { reply: statusText(incident), refused: false, incidentId: incident.id };
       case 'ack': {
         if (incident.status === 'resolved') return { reply: `${incident.id} is already resolved.`, refused: true, incidentId: incident.id };
