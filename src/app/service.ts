@@ -19,39 +19,12 @@ import { listOutbox, releaseForeignClaims } from '../store/outbox.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { bridgeDetection, chainDetections } from '../watchers/detections.ts';
 import { createWatchService, type WatchService } from '../watchers/service.ts';
+import type { Integration, IntegrationFactory } from '../incidents/integration.ts';
 import { wireChains } from './watch.ts';
 import { createLeadership, type Leadership } from './leadership.ts';
 import { createMonitorWatch, writeHeartbeat } from './monitor.ts';
 
-/** What an integration (comms, mirror, governance, postmortem) gets from the composition root. */
-export interface IntegrationContext {
-  config: Config;
-  store: Store;
-  engine: IncidentEngine;
-  watch: WatchService;
-  logger: Logger;
-  now: () => Date;
-}
-
-/**
- * One feature module plugged into the service: effect sinks plan outbox rows inside incident
- * changes, deliverers send them, routes are mounted publicly (webhooks, status page, mirror; they
- * carry their own auth), start/stop bracket background work. Built by a factory per module.
- */
-export interface Integration {
-  name: string;
-  sinks?: EffectSink[];
-  deliverers?: Deliverer[];
-  routes?: Hono;
-  /** a delivery finished (sent, retry, failed): e.g. record it on the incident's timeline */
-  onDelivered?(event: DeliveryEvent): Promise<void>;
-  start?(): Promise<void> | void;
-  stop?(): Promise<void>;
-  /** start only on the leader (scale-out): e.g. publishing the mirror; stopped when leadership is lost */
-  leaderOnly?: boolean;
-}
-
-export type IntegrationFactory = (ctx: IntegrationContext) => Integration | Promise<Integration>;
+export type { Integration, IntegrationContext, IntegrationFactory } from '../incidents/integration.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -120,10 +93,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       },
     });
     const now = options.now ?? (() => new Date());
+    let leading = false;
     const instanceId = options.instanceId ?? `firebreak-${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
     const integrations: Integration[] = [];
     for (const factory of options.integrations ?? []) {
-      const integration = await factory({ config, store, engine, watch, logger: logger.child({ module: 'integration' }), now });
+      const integration = await factory({ config, store, engine, watch, logger: logger.child({ module: 'integration' }), now, isLeader: () => leading });
       integrations.push(integration);
       for (const sink of integration.sinks ?? []) engine.addSink(sink);
     }
@@ -187,6 +161,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger,
       ttlMs: options.leaseMs,
       async onChange(leader) {
+        leading = leader;
+        for (const integration of integrations) integration.onLeadership?.(leader);
         if (leader) {
           monitor.stop();
           const taken = await releaseForeignClaims(store.db, instanceId, now());

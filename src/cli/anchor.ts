@@ -88,7 +88,7 @@ async function integrationSinks(config: Config, store: Store, engine: IncidentEn
   const watch = createWatchService({ config, store, rpc, syncs, logger });
   const sinks: EffectSink[] = [];
   for (const factory of defaultIntegrations(config)) {
-    const integration = await factory({ config, store, engine, watch, logger, now: () => new Date() });
+    const integration = await factory({ config, store, engine, watch, logger, now: () => new Date(), isLeader: () => false });
     sinks.push(...(integration.sinks ?? []));
   }
   return sinks;

@@ -5,7 +5,7 @@
  * and paging — PagerDuty and signed webhooks, with their own sink (src/comms/paging) — join below.
  */
 import { Hono } from 'hono';
-import type { IntegrationFactory } from '../app/service.ts';
+import type { IntegrationFactory } from '../incidents/integration.ts';
 import type { Deliverer, DeliveryEvent } from '../delivery/worker.ts';
 import type { EffectSink } from '../store/effects.ts';
 import { createDiscordDeliverer } from './discord/deliver.ts';

@@ -7,7 +7,7 @@
  * incident crossed the proposal threshold before the pause threshold), a follow-up proposal asks
  * governance to ratify or lift that pause — otherwise it would lapse without a vote.
  */
-import type { IntegrationFactory } from '../app/service.ts';
+import type { IntegrationFactory } from '../incidents/integration.ts';
 import { reasonOf } from '../core/errors.ts';
 import { enqueue, getByKey } from '../store/outbox.ts';
 import { createPauseDeliverer } from './pause/deliverer.ts';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { FirebreakError, reasonOf } from '../core/errors.ts';
-import type { IntegrationContext, IntegrationFactory, Integration } from '../app/service.ts';
+import type { IntegrationContext, IntegrationFactory, Integration } from '../incidents/integration.ts';
 import type { DeliveryEvent } from '../delivery/worker.ts';
 import type { EffectSink } from '../store/effects.ts';
 import { type IpfsNode, type IpnsKeyStore, startIpfsNode } from './ipfs.ts';
@@ -109,12 +109,17 @@ function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIn
         quietMs: options.quietMs,
         maxDelayMs: options.maxDelayMs,
         keepVersions: options.keepVersions,
+        isLeader: ctx.isLeader,
       });
       // after commit too: the sink runs inside the transaction, this restarts the quiet period
       unsubscribe = engine.onChange((change) => {
         if (change.effects.some((e) => e.type === 'publish')) publisher?.markDue();
       });
       await publisher.start();
+    },
+    onLeadership(leader) {
+      // a change a follower kept pending, or the state since the last leader's version
+      if (leader) publisher?.markDue();
     },
     async stop() {
       unsubscribe?.();

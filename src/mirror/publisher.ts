@@ -43,6 +43,8 @@ export interface PublisherOptions {
   quietMs?: number;
   maxDelayMs?: number;
   keepVersions?: number;
+  /** several instances: only the leader publishes (one IPNS sequence, one set of pins) */
+  isLeader?: () => boolean;
 }
 
 export interface Publisher {
@@ -84,6 +86,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   function fire(): void {
     clearTimers();
+    // a follower keeps the change pending; it publishes if it becomes the leader
+    if (options.isLeader && !options.isLeader()) return;
     publishNow().catch(() => {});
   }
 
