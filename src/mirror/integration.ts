@@ -12,7 +12,10 @@ import { storeKeyStore } from './keys.ts';
 import { type PinPayload, type PinResult, createPinDeliverer } from './pinning.ts';
 import { type MirrorState, type Publisher, createPublisher } from './publisher.ts';
 import { mirrorRoutes } from './routes.ts';
+import type { StatusSnapshot } from './render/public.ts';
 import { liveSnapshot } from './snapshot.ts';
+
+const PUBLIC_SNAPSHOT_MS = 1_000;
 
 export interface MirrorOptions {
   pageName?: string;
@@ -52,6 +55,24 @@ function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIn
   let publisher: Publisher | null = null;
   const pageName = options.pageName ?? (config.bridges.length === 1 ? config.bridges[0]!.name : 'Firebreak');
   const snapshot = () => liveSnapshot({ config, engine, now, pageName, ipns: () => node?.ipnsName ?? null });
+  // the public routes are what everybody reloads during an incident: serve them from a snapshot
+  // that any incident change here invalidates, and that is at most a second old (another
+  // instance's changes on a shared PostgreSQL are seen within that second)
+  let cached: { at: number; snapshot: Promise<StatusSnapshot> } | null = null;
+  engine.onChange(() => {
+    cached = null;
+  });
+  const publicSnapshot = (): Promise<StatusSnapshot> => {
+    const at = Date.now();
+    if (!cached || at - cached.at > PUBLIC_SNAPSHOT_MS) {
+      const fresh = snapshot();
+      cached = { at, snapshot: fresh };
+      fresh.catch(() => {
+        if (cached?.snapshot === fresh) cached = null;
+      });
+    }
+    return cached.snapshot;
+  };
 
   // the publish effect only marks a republish as due; the publisher's loop does the work
   const sink: EffectSink = {
@@ -66,7 +87,7 @@ function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIn
     name: 'mirror',
     sinks: enabled ? [sink] : [],
     deliverers: enabled && config.ipfs.pinningServices.length > 0 ? [createPinDeliverer({ services: config.ipfs.pinningServices, fetch: options.fetch, pollForMs: options.pinPollForMs })] : [],
-    routes: mirrorRoutes({ snapshot, state: () => publisher?.state() ?? DISABLED, node: () => node, logger }),
+    routes: mirrorRoutes({ snapshot: publicSnapshot, state: () => publisher?.state() ?? DISABLED, node: () => node, logger }),
     mirrorState: () => publisher?.state() ?? DISABLED,
     node: () => node,
     async addFile(bytes) {
