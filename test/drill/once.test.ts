@@ -69,6 +69,18 @@ describe('firebreak drill --once', () => {
     expect(result.code).toBe(0);
   });
 
+  it('--scenario chain-halt: the halted chain is an incident, resolved and verified, exit 0', { timeout: 300_000 }, async () => {
+    const result = await runCli(['drill', '--once', '--port', '0', '--scenario', 'chain-halt'], { timeoutMs: 280_000 });
+    const summary = JSON.parse(result.stdout.trim()) as Record<string, any>;
+    expect(summary.scenario).toBe('chain-halt');
+    expect(summary.failedStep).toBeNull();
+    expect(summary.incident).toMatch(/^INC-\d{4}$/);
+    expect(summary.verified).toBe(true);
+    // a halted chain alone never pauses the bridge (SPEC §8)
+    expect(summary.paused).toBe(false);
+    expect(result.code).toBe(0);
+  });
+
   it('rejects an unknown scenario in one line', async () => {
     const result = await runCli(['drill', '--scenario', 'meteor-strike', '--once']);
     expect(result.code).toBe(1);
