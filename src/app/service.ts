@@ -132,6 +132,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       notes: options.notes,
       dashboardToken: options.dashboardToken,
       drillControls: options.drillControls,
+      addToIpfs: ipfsAdder(integrations),
       role: () => (leadership.isLeader() ? 'leader' : 'follower'),
       postmortem: (incident) => renderPostmortemFor(store, config, incident),
       publicRoutes: [...(options.publicRoutes ?? []), ...integrations.flatMap((i) => (i.routes ? [i.routes] : []))],
@@ -225,4 +226,10 @@ function messageText(payload: unknown): string {
     for (const field of ['text', 'content', 'body', 'summary', 'title']) if (typeof p[field] === 'string') return p[field] as string;
   }
   return JSON.stringify(payload);
+}
+
+/** The mirror's node, when there is one: `firebreak anchor` adds the postmortem to it. */
+function ipfsAdder(integrations: Integration[]): ((bytes: Uint8Array) => Promise<string>) | undefined {
+  const mirror = integrations.find((i) => i.name === 'mirror') as (Integration & { addFile?(bytes: Uint8Array): Promise<string> }) | undefined;
+  return mirror?.addFile ? (bytes) => mirror.addFile!(bytes) : undefined;
 }

@@ -12,6 +12,7 @@ import { BadRequestError, FirebreakError, NotFoundError, reasonOf } from '../cor
 import type { Logger } from '../core/log.ts';
 import { createIncidentEngine, type IncidentEngine } from '../incidents/engine.ts';
 import { type AnchorResult, anchorPostmortem } from '../postmortem/anchor.ts';
+import { computeCid } from '../postmortem/cid.ts';
 import { type AnchorRecord, recordAnchor } from '../postmortem/record.ts';
 import type { EffectSink } from '../store/effects.ts';
 import { getIncident } from '../store/incidents.ts';
@@ -58,6 +59,8 @@ export interface IncidentAccess {
   exists(): Promise<boolean | null>;
   /** record the anchor on the timeline and announce it */
   record(input: AnchorRecord): Promise<boolean>;
+  /** add the file to the running service's IPFS node (only through the service) */
+  addToIpfs?(bytes: Uint8Array): Promise<string>;
 }
 
 function serviceAccess(config: Config, incidentId: string, first: Response): IncidentAccess {
@@ -75,6 +78,14 @@ function serviceAccess(config: Config, incidentId: string, first: Response): Inc
       if (!response) throw new FirebreakError(`the service at ${serviceUrl(config)} stopped answering`, { code: 'service_gone' });
       if (!response.ok) throw await failed(response);
       return ((await response.json()) as { recorded?: boolean }).recorded !== false;
+    },
+    async addToIpfs(bytes) {
+      const response = await serviceRequest(config, '/api/ipfs', { method: 'POST', body: { content: Buffer.from(bytes).toString('base64') }, scope: 'write' });
+      if (!response) throw new FirebreakError(`the service at ${serviceUrl(config)} stopped answering`, { code: 'service_gone' });
+      // a service without an IPFS node (ipfs.enabled: false): the locally computed CID stands
+      if (response.status === 404) return computeCid(bytes);
+      if (!response.ok) throw await failed(response);
+      return ((await response.json()) as { cid: string }).cid;
     },
   };
 }
@@ -153,7 +164,10 @@ export function createAnchorCommand(deps: AnchorCommandDeps = {}): CommandSpec {
         const exists = await incidents.exists();
         if (exists === false) throw new NotFoundError(`no incident ${incidentId}: check the id (firebreak status lists the open ones)`);
         if (exists === null) logger.warn({ incident: incidentId }, 'cannot check that the incident exists (no service answers, the store cannot be opened)');
-        const addToIpfs = deps.addToIpfs;
+        // through a running service the file goes onto its IPFS node (its /ipfs/<cid> serves it);
+        // otherwise the CID is computed locally, the same one any node adding the file gets
+        const viaService = incidents.addToIpfs?.bind(incidents);
+        const addToIpfs = deps.addToIpfs ?? (viaService ? (_config: Config, b: Uint8Array) => viaService(b) : undefined);
         const result = await anchorPostmortem({
           chain: settings.chain,
           registry: settings.registry,

@@ -60,8 +60,21 @@ function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array>
   });
 }
 
+/** One rendering per snapshot object: the snapshot is shared by every request of its second. */
+function perSnapshot(render: (snapshot: StatusSnapshot) => string): (snapshot: StatusSnapshot) => string {
+  const done = new WeakMap<StatusSnapshot, string>();
+  return (snapshot) => {
+    let text = done.get(snapshot);
+    if (text === undefined) done.set(snapshot, (text = render(snapshot)));
+    return text;
+  };
+}
+
 export function mirrorRoutes(deps: MirrorRoutesDeps): Hono {
   const app = new Hono();
+  const summaryJson = perSnapshot((snapshot) => JSON.stringify(renderSummary(snapshot)));
+  const historyJson = perSnapshot((snapshot) => JSON.stringify(renderHistory(snapshot)));
+  const json = (text: string) => new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
 
   const page = async (c: Context, linkPrefix: string) =>
     c.html(renderStatusPage(await deps.snapshot(), { linkPrefix }), 200, { 'content-security-policy': HTML_CSP, 'cache-control': 'no-cache' });
@@ -70,12 +83,12 @@ export function mirrorRoutes(deps: MirrorRoutesDeps): Hono {
   // at /status the page's relative links need the folder; at /status/ and on IPFS they do not
   app.get('/status', (c) => page(c, 'status/'));
   app.get('/status/', (c) => page(c, ''));
-  app.get('/status/summary.json', async (c) => c.json(renderSummary(await deps.snapshot())));
-  app.get('/status/history.json', async (c) => c.json(renderHistory(await deps.snapshot())));
+  app.get('/status/summary.json', async () => json(summaryJson(await deps.snapshot())));
+  app.get('/status/history.json', async () => json(historyJson(await deps.snapshot())));
   app.get('/status/feed.xml', atom);
   app.get('/feed.xml', atom);
-  app.get('/api/v2/summary.json', async (c) => c.json(renderSummary(await deps.snapshot())));
-  app.get('/api/v2/incidents.json', async (c) => c.json(renderHistory(await deps.snapshot())));
+  app.get('/api/v2/summary.json', async () => json(summaryJson(await deps.snapshot())));
+  app.get('/api/v2/incidents.json', async () => json(historyJson(await deps.snapshot())));
   app.get('/api/mirror', (c) => {
     const state = deps.state();
     return c.json({ cid: state.cid, ipns: state.ipns, publishedAt: state.publishedAt, multiaddrs: state.multiaddrs });

@@ -4,6 +4,7 @@
  * a bearer token: read for GET, write for the rest (SPEC §5).
  */
 import { Hono } from 'hono';
+import { BadRequestError, NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Incident } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
@@ -29,6 +30,8 @@ export interface ServerDeps {
   dashboardToken?: string;
   /** the drill's own controls (e.g. "the relayer is back"), shown on the dashboard as buttons */
   drillControls?: Array<{ path: string; label: string }>;
+  /** add a file to the status mirror's IPFS node (pinned); absent when IPFS is off */
+  addToIpfs?(bytes: Uint8Array): Promise<string>;
   /** messages for the dashboard (outbox rows rendered) */
   messages?(): Promise<Array<{ incidentId: string | null; channel: string; kind: string; status: string; text: string; createdAt?: string }>>;
   /** extra public routes mounted at / (status page, mirror, webhooks) */
@@ -101,6 +104,15 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
     return c.json({ version: dashboardVersion(model), chains: liveChains(model.chains, model.nowMs), generatedAt: new Date(model.nowMs).toISOString() });
   });
   app.route('/api', incidentRoutes({ config, engine, postmortem: deps.postmortem }));
+  // `firebreak anchor` puts the postmortem on the node it anchors `ipfs://<cid>` of (write token)
+  app.post('/api/ipfs', async (c) => {
+    if (!deps.addToIpfs) throw new NotFoundError('this service has no IPFS node (ipfs.enabled: false)');
+    const parsed = (await c.req.json().catch(() => null)) as { content?: unknown } | null;
+    if (!parsed || typeof parsed.content !== 'string') throw new BadRequestError('send {"content": "<the file, base64>"}');
+    const bytes = Buffer.from(parsed.content, 'base64');
+    if (bytes.length === 0 || bytes.length > 5 * 1024 * 1024) throw new BadRequestError('content must be 1 byte to 5 MiB');
+    return c.json({ cid: await deps.addToIpfs(new Uint8Array(bytes)) }, 201);
+  });
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   return app;

@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMirrorIntegration } from '../../src/mirror/integration.ts';
 import { keccak256 } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, startService } from '../../src/app/service.ts';
@@ -175,8 +176,10 @@ describe('with a running service', () => {
     const servicePort = await freePort();
     const raw = rawConfig(setup, { storage: 'pglite://memory', port: servicePort }) as Record<string, any>;
     for (const chain of Object.values(raw.chains) as Array<Record<string, unknown>>) chain.haltedAfter = '30d';
+    raw.dataDir = join(dir, 'service-data');
+    raw.ipfs = { listen: ['/ip4/127.0.0.1/tcp/0'] };
     serviceConfig = writeConfig('service.yaml', raw);
-    service = await startService({ config: configOf(raw), logger: silentLogger, tickMs: 3_600_000 });
+    service = await startService({ config: configOf(raw), logger: silentLogger, tickMs: 3_600_000, integrations: [createMirrorIntegration] });
     const incident = await service.engine.declare({ title: 'Relayer <down> | @everyone', severity: 'S1', summary: 'declared by hand' }, 'alice');
     id = incident.id;
     await service.engine.resolve(id, 'alice');
@@ -203,5 +206,9 @@ describe('with a running service', () => {
     expect(entries[0]).toMatchObject({ actor: expect.any(String), data: { txHash: result.txHash, digest: result.digest } });
 
     expect((await cli(['verify', file, '--incident', id], serviceConfig)).code).toBe(0);
+    // the anchored ipfs:// URI resolves on the service's own node, byte for byte
+    const served = await service.app.request(`/ipfs/${(JSON.parse(anchor.stdout) as { cid: string }).cid}`);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(readFileSync(file))).toBe(true);
   }, 600_000);
 });
