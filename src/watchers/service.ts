@@ -50,6 +50,12 @@ export function createWatchService(options: WatchServiceOptions) {
   const timers = new Set<NodeJS.Timeout>();
   let running = false;
   let judging: Promise<void> = Promise.resolve();
+  // passes in flight: stop() waits for them, so nothing writes to a store being closed
+  const inflight = new Set<Promise<void>>();
+  function tracked(pass: Promise<void>): Promise<void> {
+    inflight.add(pass);
+    return pass.finally(() => inflight.delete(pass));
+  }
 
   async function passChain(name: string): Promise<void> {
     const view = chains.get(name)!;
@@ -117,7 +123,8 @@ export function createWatchService(options: WatchServiceOptions) {
     const interval = config.chains[name]!.pollIntervalMs;
     const timer = setTimeout(async () => {
       timers.delete(timer);
-      await passChain(name);
+      await tracked(passChain(name));
+      if (!running) return;
       judging = judging.then(judgeAll, judgeAll);
       await judging;
       loop(name);
@@ -130,7 +137,8 @@ export function createWatchService(options: WatchServiceOptions) {
       if (running) return;
       running = true;
       for (const name of chains.keys()) {
-        void passChain(name).then(() => {
+        void tracked(passChain(name)).then(() => {
+          if (!running) return;
           judging = judging.then(judgeAll, judgeAll);
           loop(name);
         });
@@ -140,6 +148,7 @@ export function createWatchService(options: WatchServiceOptions) {
       running = false;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      await Promise.allSettled([...inflight]);
       await judging.catch(() => {});
     },
     /** one synchronous round (tests, `--once` flows): every chain, then every bridge */
