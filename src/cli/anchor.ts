@@ -20,7 +20,7 @@ import type { Store } from '../store/store.ts';
 import { createWatchService } from '../watchers/service.ts';
 import type { CommandSpec } from './args.ts';
 import { loadConfigOrExit } from './config.ts';
-import { apiError, serviceRequest, serviceUrl, storeUnavailable, withStore } from './postmortem.ts';
+import { apiError, serviceRequest, serviceUrl, storeUnavailable, withStore } from './service-access.ts';
 
 export interface AnchorCommandDeps {
   /** add the file to the IPFS node and return its CID; without it the CID is computed locally */
