@@ -17,16 +17,10 @@ import { listOutbox } from '../../src/store/outbox.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
 import { commsConfig } from './fixtures.ts';
+import { until as waitUntil } from '../support/wait.ts';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** this file's conditions get three minutes on a busy machine */
+const until = <T,>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 180_000) => waitUntil(what, probe, timeoutMs);
 
 function configWith(standin: DiscordStandin): Config {
   return commsConfig({

@@ -13,18 +13,12 @@ import { seedStuckBridge } from '../../src/drill/seed.ts';
 import { listOutbox } from '../../src/store/outbox.ts';
 import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
+import { until as waitUntil } from '../support/wait.ts';
 
 const CHANNELS = { ops: '101', dev: '102', comms: '103', community: '104' };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** this file's conditions get three minutes on a busy machine */
+const until = <T,>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 180_000) => waitUntil(what, probe, timeoutMs);
 
 describe('comms in the service: the seed incident and Discord interactions', () => {
   let chains: DrillChains;

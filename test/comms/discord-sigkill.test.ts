@@ -17,19 +17,13 @@ import { listOutbox } from '../../src/store/outbox.ts';
 import { createStore } from '../../src/store/store.ts';
 import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
 import { crashConfig } from './crash-config.ts';
+import { until as waitUntil } from '../support/wait.ts';
 
 const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** this file's conditions get three minutes on a busy machine */
+const until = <T,>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 180_000) => waitUntil(what, probe, timeoutMs);
 
 let standin: DiscordStandin;
 let dir: string;

@@ -1,6 +1,5 @@
 /** `firebreak start` as a child process (as a user runs it), with helpers to wait for it and kill it. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,17 +14,7 @@ export interface StartedService {
   signal(name: NodeJS.Signals): Promise<number | string | null>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../src/chain/anvil.ts';
 
 /** Spawn `firebreak start -c <config>` and wait for its "firebreak started" log line. */
 export async function startServiceProcess(configFile: string, options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<StartedService> {

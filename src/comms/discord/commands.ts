@@ -2,7 +2,7 @@
  * The `/incident` slash command as Discord application command JSON (type 1 = chat input;
  * option types: 1 subcommand, 3 string). `firebreak discord register-commands` PUTs it.
  */
-import { ROLES, SEVERITIES } from '../../core/types.ts';
+import { INCIDENT_STATUSES, ROLES, SEVERITIES } from '../../core/types.ts';
 
 const STRING = 3;
 const SUBCOMMAND = 1;
@@ -32,7 +32,7 @@ export const INCIDENT_COMMAND = {
       description: 'Post a status update to every audience',
       options: [
         { type: STRING, name: 'message', description: 'what is known and what is being done', required: true },
-        { type: STRING, name: 'status', description: 'new status', required: false, choices: choices(['investigating', 'identified', 'monitoring', 'resolved']) },
+        { type: STRING, name: 'status', description: 'new status', required: false, choices: choices(INCIDENT_STATUSES) },
         incidentOption,
       ],
     },
