@@ -46,6 +46,8 @@ export interface ScanOptions {
   /** transient failures a chain rides out before it is reported as not read */
   maxRetries?: number;
   rpcTimeoutMs?: number;
+  /** rows a bridge's pairing book holds before it writes them (tests) */
+  maxHeld?: number;
 }
 
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
@@ -53,7 +55,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const now = options.now ?? Date.now;
   const store = options.store ?? (await createStore(config.storage, logger));
   try {
-    const { rpc, syncs } = wireChains({ ...options, store });
+    const { rpc, syncs, settle } = wireChains({ ...options, store });
     const heads: Record<string, ChainHeadState> = {};
     // keys in config order, whichever chain finishes first: the JSON is stable run to run
     const chains: Record<string, ScanChain> = Object.fromEntries(Object.keys(config.chains).map((name) => [name, undefined as unknown as ScanChain]));
@@ -106,12 +108,15 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
         });
         continue;
       }
+      await settle(bridge.id);
       const judgement = await judgeBridge(store.db, {
         bridge,
         policy: config.severityPolicy,
         sourceChainTime: source.confirmedTimestamp,
         destinationHalted: chains[bridge.destination.chain]!.halted,
         priceOf: await prices.forBridge(bridge),
+        // SPEC §5: the scan JSON lists every pending transfer
+        list: 'all',
       });
       for (const warning of judgement.warnings) logger.warn({ bridge: bridge.id }, warning);
       bridges.push({ ...judgement, judged: true });

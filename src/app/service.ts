@@ -51,6 +51,8 @@ export interface ServiceOptions {
   leaseMs?: number;
   /** this instance's name in the lease table and logs */
   instanceId?: string;
+  /** wake watcher passes on new-head notifications over WebSocket (default true; false: polling only) */
+  headSubscriptions?: boolean;
 }
 
 export interface Service {
@@ -76,12 +78,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const store = await createStore(config.storage, logger);
     cleanup.push(() => store.close());
     const engine = createIncidentEngine({ store, config, logger, sinks: options.sinks, now: options.now });
-    const { rpc, syncs } = wireChains({ config, store, logger });
+    const { rpc, syncs, settle } = wireChains({ config, store, logger });
     const watch = createWatchService({
       config,
       store,
       rpc,
       syncs,
+      settle,
       logger,
       async onJudgement(judgement) {
         const bridge = config.bridges.find((b) => b.id === judgement.id)!;

@@ -9,11 +9,13 @@ import { createRpcClient, type RpcClient } from '../chain/rpc.ts';
 import { type ChainSync, type LogSource, type SyncProgress, createChainSync } from '../chain/sync.ts';
 import type { Store } from '../store/store.ts';
 import { adminSources } from '../watchers/admin-sources.ts';
-import { bridgeSources } from '../watchers/bridge-sources.ts';
+import { type BridgeSources, bridgeSources } from '../watchers/bridge-sources.ts';
 
 export interface ChainWiring {
   rpc: Record<string, RpcClient>;
   syncs: Record<string, ChainSync>;
+  /** write what a bridge's pairing book holds in memory; call before judging the bridge */
+  settle(bridgeId: string): Promise<void>;
 }
 
 export interface ChainWiringOptions {
@@ -27,6 +29,8 @@ export interface ChainWiringOptions {
   maxRetries?: number;
   /** per-request RPC timeout (a provider that never answers is left after this) */
   rpcTimeoutMs?: number;
+  /** rows a bridge's pairing book holds in memory before it writes them */
+  maxHeld?: number;
 }
 
 export function wireChains(options: ChainWiringOptions): ChainWiring {
@@ -34,8 +38,11 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   const rpc: Record<string, RpcClient> = {};
   const sourcesByChain = new Map<string, LogSource[]>();
   for (const name of Object.keys(config.chains)) sourcesByChain.set(name, []);
+  const books = new Map<string, BridgeSources>();
   for (const bridge of config.bridges) {
-    const { source, destination } = bridgeSources(bridge, logger);
+    const sides = bridgeSources(bridge, logger, { maxHeld: options.maxHeld });
+    books.set(bridge.id, sides);
+    const { source, destination } = sides;
     sourcesByChain.get(bridge.source.chain)!.push(source);
     sourcesByChain.get(bridge.destination.chain)!.push(destination);
   }
@@ -61,5 +68,9 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
       maxRetries: options.maxRetries,
     });
   }
-  return { rpc, syncs };
+  async function settle(bridgeId: string): Promise<void> {
+    const sides = books.get(bridgeId);
+    if (sides && sides.held() > 0) await store.transaction((trx) => sides.settle(trx));
+  }
+  return { rpc, syncs, settle };
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../core/log.ts';
 import { checkConfigObject } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { runScan } from '../app/scan.ts';
+import { REORG_WINDOW } from '../chain/sync.ts';
 import { drillConfig, type DrillBridge } from '../drill/bridge.ts';
 import { createStore } from '../store/store.ts';
 import type { EmittedTraffic } from './emit.ts';
@@ -112,6 +113,9 @@ export async function benchIngest(options: {
   const { bridge, traffic, logger } = options;
   const config = benchConfig(bridge);
   const blocks = Math.max(traffic.source.toBlock, traffic.destination.toBlock);
+  // history deeper than the reorg window, as a backfill reads it (the peer gets the same: events
+  // below its finality depth); within the window every row is stored, see src/watchers/pairing.ts
+  await Promise.all([bridge.source.mine(REORG_WINDOW + 1), bridge.destination.mine(REORG_WINDOW + 1)]);
   const sizes = options.rangeSizes ?? [...new Set([1, 2, 5, 10, 25, 100, blocks + 1])].filter((s) => s <= blocks + 1);
   // warm anvil's log path once so neither side pays for a cold start
   await measureRaw(config, bridge, traffic, blocks + 1);

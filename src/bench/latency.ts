@@ -1,6 +1,7 @@
 /**
- * Detection latency: the real service (watchers polling at the configured interval, incident
- * engine, effect sinks) on the drill bridge. Each trial deposits a transfer, then mines the block
+ * Detection latency: the real service (watchers woken by new-head subscriptions over WebSocket,
+ * polling at the configured interval as the source of truth, incident engine, effect sinks) on
+ * the drill bridge; then the same trials on a polling-only service, for the comparison. Each trial deposits a transfer, then mines the block
  * whose timestamp makes it stuck; the clock runs from just before that block is mined to the end
  * point: by default the message arriving at a Discord stand-in, sent by the real comms module
  * through the outbox (or, with `incidentEndPoint()`, the incident change that queues it). The trial
@@ -17,18 +18,27 @@ import { startBenchDiscord } from './discord-standin.ts';
 import { DRILL_TOKENS, type DrillBridge } from '../drill/bridge.ts';
 import { benchTransferId } from './emit.ts';
 import { benchConfig } from './ingest.ts';
-import { percentile } from './stats.ts';
+import { percentile, round } from './stats.ts';
 
-export interface LatencyResult {
+export type LatencyMode = 'websocket' | 'polling';
+
+export interface LatencySamples {
   trials: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+}
+
+export interface LatencyResult extends LatencySamples {
   pollIntervalMs: number;
   /** where the clock stops */
   endPoint: string;
-  /** how new blocks are noticed */
-  mode: 'polling';
+  /** how new blocks were noticed in the headline figures: "websocket" only when notifications woke the passes */
+  mode: LatencyMode;
+  /** the same trials on a polling-only service (when measured) */
+  polling?: LatencySamples;
+  /** why the headline figures are not WebSocket ones, when subscriptions were asked for and not used */
+  websocketUnavailable?: string;
 }
 
 /** Where the clock stops: resolves with performance.now() when the trial's message arrives. */
@@ -98,19 +108,43 @@ async function settled(db: Parameters<typeof countOutbox>[0]): Promise<void> {
   }
 }
 
-export async function benchLatency(options: {
+async function until(what: string, probe: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+interface Run {
+  samples: number[];
+  /** the source chain's subscription: open at the end, notifications that woke a pass */
+  subscribed: boolean;
+  wakeups: number;
+}
+
+async function runTrials(options: {
   bridge: DrillBridge;
   trials: number;
   logger: Logger;
-  pollIntervalMs?: number;
-  endPoint?: LatencyEndPoint;
-}): Promise<LatencyResult> {
-  const { bridge, logger } = options;
-  const endPoint = options.endPoint ?? (await discordEndPoint());
-  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  pollIntervalMs: number;
+  endPoint: LatencyEndPoint;
+  mode: LatencyMode;
+}): Promise<Run> {
+  const { bridge, logger, endPoint, mode } = options;
   const config = benchConfig(bridge, { stuckAfter: `${STUCK_AFTER_SECONDS}s`, extra: endPoint.extraConfig });
-  for (const chain of Object.values(config.chains)) chain.pollIntervalMs = pollIntervalMs;
-  const service = await startService({ config, logger, listen: false, tickMs: 60_000, integrations: endPoint.integrations });
+  for (const chain of Object.values(config.chains)) chain.pollIntervalMs = options.pollIntervalMs;
+  const service = await startService({
+    config,
+    logger,
+    listen: false,
+    tickMs: 60_000,
+    integrations: endPoint.integrations,
+    headSubscriptions: mode === 'websocket',
+  });
+  const source = config.bridges.find((b) => b.id === 'drill')?.source.chain ?? Object.keys(config.chains)[0]!;
+  const heads = () => service.watch.heads().find((h) => h.name === source);
   let cleared: (() => void) | undefined;
   const unsubscribe = service.engine.onChange(({ incident, effects }) => {
     if (incident.key !== KEY) return;
@@ -122,8 +156,13 @@ export async function benchLatency(options: {
     }
   });
   const samples: number[] = [];
-  const salt = `1a7${Date.now().toString(16)}`;
+  const salt = `1a7${mode === 'websocket' ? '1' : '0'}${Date.now().toString(16)}`;
+  let subscribed = false;
+  let wakeups = 0;
   try {
+    // the first trial must not pay for the start-up catch-up (or the subscription being opened)
+    await until('caught up', () => service.watch.chains().every((c) => c.caughtUp), 60_000);
+    if (mode === 'websocket') await until('subscribed', () => service.watch.heads().every((h) => h.subscribed), 5_000);
     for (let trial = 0; trial < options.trials; trial++) {
       const id = benchTransferId(salt, trial);
       await bridge.deposit([{ id, token: DRILL_TOKENS.usdc.address, amount: 1_000n * 10n ** 6n }]);
@@ -133,27 +172,67 @@ export async function benchLatency(options: {
       await settled(service.store.db);
       const arrival = endPoint.arm(trial);
       const minedAt = performance.now();
+      if (process.env.TRACE) process.stderr.write(`${minedAt.toFixed(1)} MINE trial ${trial}\n`);
       await bridge.source.testClient.mine({ blocks: 1 });
-      const arrivedAt = await within(arrival, 60_000, `detection of trial ${trial + 1}`);
+      const arrivedAt = await within(arrival, 60_000, `detection of trial ${trial + 1} (${mode})`);
       samples.push(arrivedAt - minedAt);
+      if (process.env.TRACE) process.stderr.write(`${arrivedAt.toFixed(1)} ARRIVED ${(arrivedAt - minedAt).toFixed(1)}\n`);
       // the relayer delivers it: the incident clears, so the next stuck transfer is news again
       const clearing = new Promise<void>((resolve) => (cleared = resolve));
       await bridge.finalize([id]);
-      await within(clearing, 60_000, `clearing after trial ${trial + 1}`);
+      await within(clearing, 60_000, `clearing after trial ${trial + 1} (${mode})`);
     }
+    subscribed = heads()?.subscribed ?? false;
+    wakeups = heads()?.wakeups ?? 0;
   } finally {
     unsubscribe();
     await service.stop();
-    await endPoint.close?.();
   }
   samples.sort((a, b) => a - b);
+  return { samples, subscribed, wakeups };
+}
+
+function summary(samples: number[]): LatencySamples {
   return {
     trials: samples.length,
     p50Ms: percentile(samples, 50),
     p99Ms: percentile(samples, 99),
     maxMs: samples[samples.length - 1] ?? 0,
+  };
+}
+
+export async function benchLatency(options: {
+  bridge: DrillBridge;
+  trials: number;
+  logger: Logger;
+  pollIntervalMs?: number;
+  endPoint?: LatencyEndPoint;
+  /** which services to measure (default both; the first one measured is the headline) */
+  modes?: LatencyMode[];
+}): Promise<LatencyResult> {
+  const endPoint = options.endPoint ?? (await discordEndPoint());
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const modes = options.modes ?? ['websocket', 'polling'];
+  const runs = new Map<LatencyMode, Run>();
+  try {
+    for (const mode of modes) runs.set(mode, await runTrials({ ...options, pollIntervalMs, endPoint, mode }));
+  } finally {
+    await endPoint.close?.();
+  }
+  const ws = runs.get('websocket');
+  const polling = runs.get('polling');
+  // WebSocket figures only when notifications did wake the passes (every trial mines a block)
+  const wsUsed = ws !== undefined && ws.subscribed && ws.wakeups >= options.trials;
+  const headline = wsUsed ? ws : (polling ?? ws!);
+  const rounded = (s: LatencySamples): LatencySamples => ({ ...s, p50Ms: round(s.p50Ms, 1), p99Ms: round(s.p99Ms, 1), maxMs: round(s.maxMs, 1) });
+  return {
+    ...summary(headline.samples),
     pollIntervalMs,
     endPoint: endPoint.name,
-    mode: 'polling',
+    mode: wsUsed ? 'websocket' : 'polling',
+    ...(wsUsed && polling ? { polling: rounded(summary(polling.samples)) } : {}),
+    ...(ws && !wsUsed
+      ? { websocketUnavailable: ws.subscribed ? `notifications woke only ${ws.wakeups} passes in ${options.trials} trials` : 'no head subscription could be opened (see the log)' }
+      : {}),
   };
 }

@@ -14,6 +14,7 @@ import { emitTraffic } from './emit.ts';
 import { benchConfig, benchIngest, type IngestResult } from './ingest.ts';
 import { benchLatency, type LatencyEndPoint, type LatencyResult } from './latency.ts';
 import { benchMemory, type MemoryResult } from './memory.ts';
+import { benchMirror, MIRROR_SIZES, type MirrorResult, type MirrorSizes } from './mirror.ts';
 import { benchPeer, type PeerResult } from './peer.ts';
 import { timeScanProcess } from './scan-process.ts';
 import { round } from './stats.ts';
@@ -35,8 +36,12 @@ export interface BenchOptions {
   say(line: string): void;
   /** skip the peer (Ponder) run */
   skipPeer?: boolean;
+  /** incidents on the mirrored page and timed publishes (default 50 open + 500 resolved, 20 trials) */
+  mirrorSizes?: Partial<MirrorSizes>;
   /** how long autocannon loads the API (default 5 s) */
   apiSeconds?: number;
+  /** run only these benchmarks (default: all); the others say "not selected" */
+  only?: BenchName[];
   /** where the latency clock stops (default: the incident change being committed) */
   latencyEndPoint?: () => Promise<LatencyEndPoint | undefined>;
   /** write the results here (default bench/results.json; null: do not write) */
@@ -44,6 +49,9 @@ export interface BenchOptions {
 }
 
 type Unavailable = { available: false; reason: string };
+
+export const BENCH_NAMES = ['ingest', 'peer', 'latency', 'memory', 'mirror', 'api'] as const;
+export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchResults {
   at: string;
@@ -56,7 +64,7 @@ export interface BenchResults {
     | (Unavailable & { name: string; logsPerSec: null; ratio: null });
   latency: (LatencyResult & { available: true }) | Unavailable;
   memory: (MemoryResult & { available: true }) | Unavailable;
-  mirror: Unavailable & { p50Ms: null };
+  mirror: (MirrorResult & { available: true }) | (Unavailable & { p50Ms: null });
   api: (ApiResult & { available: true }) | (Unavailable & { summaryRps: null });
   targets: Record<string, string>;
   seconds: number;
@@ -80,29 +88,31 @@ function rounded<T extends object>(value: T): T {
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const { sizes, logger, say } = options;
   const started = performance.now();
+  const selected = (name: BenchName) => !options.only || options.only.includes(name);
+  const notRun = (name: BenchName) => (selected(name) ? 'not run' : 'not selected (--only)');
   const results: BenchResults = {
     at: new Date().toISOString(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     sizes,
-    ingest: { available: false, reason: 'not run' },
-    peer: { available: false, name: 'ponder', reason: 'not run', logsPerSec: null, ratio: null },
-    latency: { available: false, reason: 'not run' },
-    memory: { available: false, reason: 'not run' },
-    mirror: { available: false, reason: 'not measured in this build (no benchmark of the IPFS publish path yet)', p50Ms: null },
-    api: { available: false, reason: 'not run', summaryRps: null },
+    ingest: { available: false, reason: notRun('ingest') },
+    peer: { available: false, name: 'ponder', reason: notRun('peer'), logsPerSec: null, ratio: null },
+    latency: { available: false, reason: notRun('latency') },
+    memory: { available: false, reason: notRun('memory') },
+    mirror: { available: false, reason: notRun('mirror'), p50Ms: null },
+    api: { available: false, reason: notRun('api'), summaryRps: null },
     targets: TARGETS,
     seconds: 0,
   };
 
   // 1 + 2: ingest and the peer share one set of chains and one traffic
-  {
+  if (selected('ingest') || selected('peer')) {
     const chains = await startBenchChains();
     try {
       say(`emitting ${sizes.events.toLocaleString('en-US')} events on two anvil chains`);
       const traffic = await emitTraffic(chains.bridge, { events: sizes.events });
       say(`  emitted in ${traffic.seconds.toFixed(1)} s; ingest: scan vs bare eth_getLogs`);
-      try {
+      if (selected('ingest')) try {
         const ingest = await benchIngest({ bridge: chains.bridge, traffic, logger });
         results.ingest = { available: true, ...rounded(ingest), raw: ingest.raw.map((r) => rounded(r)) };
         say(`  ours ${Math.round(ingest.logsPerSec)} logs/s, raw ${Math.round(ingest.rawLogsPerSec)} logs/s, ratio ${ingest.ratio.toFixed(3)}`);
@@ -110,7 +120,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         results.ingest = { available: false, reason: reasonOf(error) };
         say(`  ingest failed: ${reasonOf(error)}`);
       }
-      if (!options.skipPeer) {
+      if (selected('peer') && !options.skipPeer) {
         say('peer: the same events through Ponder and through `firebreak scan`, both as processes');
         try {
           const peer: PeerResult = await benchPeer({ bridge: chains.bridge, traffic });
@@ -140,7 +150,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           results.peer = { available: false, name: 'ponder', reason: reasonOf(error), logsPerSec: null, ratio: null };
         }
         if (!results.peer.available) say(`  peer unavailable: ${results.peer.reason}`);
-      } else {
+      } else if (selected('peer')) {
         results.peer = { available: false, name: 'ponder', reason: 'skipped (--no-peer)', logsPerSec: null, ratio: null };
       }
     } finally {
@@ -149,7 +159,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
 
   // 3: detection latency on fresh chains (a quiet chain, as in production between bursts)
-  {
+  if (selected('latency')) {
     const chains = await startBenchChains();
     try {
       say(`detection latency: ${sizes.latencyTrials} trials`);
@@ -166,7 +176,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
 
   // 4: memory with many pending transfers (no chain needed: the rows go straight into the store)
-  try {
+  if (selected('memory')) try {
     say(`memory: ${sizes.pending.toLocaleString('en-US')} pending transfers`);
     const chains = await startBenchChains();
     const config = benchConfig(chains.bridge);
@@ -179,8 +189,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     say(`  memory failed: ${reasonOf(error)}`);
   }
 
+  // 5: the status mirror publish on the in-process helia node (the chains only give the config)
+  if (selected('mirror')) try {
+    const mirrorSizes = { ...MIRROR_SIZES, ...options.mirrorSizes };
+    say(`mirror: render + add + pin + IPNS publish, ${mirrorSizes.open} open + ${mirrorSizes.resolved} resolved incidents, ${mirrorSizes.trials} trials`);
+    const chains = await startBenchChains();
+    const config = benchConfig(chains.bridge, { extra: { ipfs: { listen: ['/ip4/127.0.0.1/tcp/0'] } } });
+    await chains.stop();
+    const mirror = await benchMirror({ config, logger, sizes: mirrorSizes, say });
+    results.mirror = { available: true, ...rounded(mirror), phasesP50: rounded(mirror.phasesP50) };
+    const p = results.mirror.phasesP50;
+    say(`  p50 ${mirror.p50Ms.toFixed(0)} ms, p99 ${mirror.p99Ms.toFixed(0)} ms (render ${p.renderMs}, add+pin ${p.addPinMs}, ipns ${p.ipnsMs}, record ${p.recordMs} ms)`);
+  } catch (error) {
+    results.mirror = { available: false, reason: reasonOf(error), p50Ms: null };
+    say(`  mirror failed: ${reasonOf(error)}`);
+  }
+
   // 6: the summary API under load (the service with 100 open incidents on loopback)
-  {
+  if (selected('api')) {
     const chains = await startBenchChains();
     try {
       say('api: /api/v2/summary.json under load (autocannon, 100 open incidents)');
@@ -222,7 +248,12 @@ export function renderBench(results: BenchResults): string {
   if (memory.available) {
     rows.push(['memory', `${Math.round(memory.bytesPerPending)} bytes/pending`, `${memory.pending} pending, peak ${Math.round(memory.peakBytesPerPending)} B, judge ${Math.round(memory.judgeMs)} ms`, `target ${TARGETS['memory.bytesPerPending']}`]);
   } else rows.push(['memory', na(memory), '', '']);
-  rows.push(['mirror', na(results.mirror), '', '']);
+  const { mirror } = results;
+  if (mirror.available) {
+    const p = mirror.phasesP50;
+    rows.push(['mirror', `p50 ${mirror.p50Ms} ms, p99 ${mirror.p99Ms} ms per publish`, `${mirror.open} open + ${mirror.resolved} resolved, ${mirror.trials} trials`, `target ${TARGETS['mirror.p50Ms']}`]);
+    rows.push(['', `  (p50 read ${p.snapshotMs}, render ${p.renderMs}, add+pin ${p.addPinMs}, ipns ${p.ipnsMs}, record ${p.recordMs} ms)`, '', '']);
+  } else rows.push(['mirror', na(mirror), '', '']);
   const { api } = results;
   if (api.available) {
     rows.push(['api', `${Math.round(api.summaryRps)} requests/s`, `/api/v2/summary.json, ${api.openIncidents} open incidents, p99 ${api.p99Ms} ms`, `target ${TARGETS['api.summaryRps']}`]);

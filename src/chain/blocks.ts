@@ -100,14 +100,17 @@ export async function getLogs(rpc: RpcClient, filter: LogFilter): Promise<RawLog
   );
   if (!Array.isArray(logs)) throw new RetryableError('eth_getLogs answered with something that is not a list');
   const out = new Array<RawLog>(logs.length);
+  // neighbouring logs share their block and usually their contract: lower-case each string once
+  const lower = { address: ['', ''], blockHash: ['', ''] };
+  const lowered = (slot: string[], value: string): string => (slot[0] === value ? slot[1]! : ((slot[0] = value), (slot[1] = value.toLowerCase())));
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i]!;
     out[i] = {
-      address: log.address.toLowerCase(),
+      address: lowered(lower.address, log.address),
       topics: log.topics,
       data: log.data,
       blockNumber: Number(log.blockNumber),
-      blockHash: log.blockHash.toLowerCase(),
+      blockHash: lowered(lower.blockHash, log.blockHash),
       blockTimestamp: log.blockTimestamp === undefined ? undefined : Number(log.blockTimestamp),
       transactionHash: log.transactionHash,
       logIndex: Number(log.logIndex),

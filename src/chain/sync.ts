@@ -24,6 +24,9 @@ import type { Db, Store } from '../store/store.ts';
 import { type BlockHeader, type RawLog, fillTimestamps, getHead, getHeaders, getLogs } from './blocks.ts';
 import { RangeTooLargeError, type RpcClient } from './rpc.ts';
 
+/** Blocks below the head where a reorg is still looked for; what lies deeper is final. */
+export const REORG_WINDOW = 256;
+
 /** One contract event read on this chain (a bridge side, an admin-event watcher…). */
 export interface LogSource {
   /** checkpoint key, e.g. `bridge:acme:source` */
@@ -34,12 +37,23 @@ export interface LogSource {
   fromBlock: number;
   /** what is read (address, event, fromBlock): when it changes the source starts over */
   fingerprint: string;
-  /** store what these logs mean; runs inside the range's transaction */
-  ingest(trx: Db, logs: RawLog[]): Promise<void>;
+  /**
+   * store what these logs mean; runs inside the range's transaction, for every range (also an
+   * empty one). 'held': the source keeps the range in memory and saves `range.checkpoint` itself
+   * when it writes it (the sync then leaves the stored checkpoint where it is).
+   */
+  ingest(trx: Db, logs: RawLog[], range: IngestRange): Promise<void | 'held'>;
   /** forget everything read above `block` (a reorg took it back) */
   rollback(trx: Db, block: number): Promise<void>;
   /** forget everything (the source's configuration changed) */
   reset(trx: Db): Promise<void>;
+}
+
+export interface IngestRange {
+  /** the checkpoint this range brings the source to */
+  checkpoint: Checkpoint;
+  /** the highest block below the reorg window (head − reorgWindow): what is read up to here is final */
+  finalBlock: number;
 }
 
 export interface ChainHeadState {
@@ -108,7 +122,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   const log = logger.child({ chain: chain.name });
   const maxRange = options.maxRange ?? 50_000;
   const targetLogs = options.targetLogs ?? 5_000;
-  const reorgWindow = options.reorgWindow ?? 256;
+  const reorgWindow = options.reorgWindow ?? REORG_WINDOW;
   let range = Math.min(options.initialRange ?? 2_000, maxRange);
   let headState: ChainHeadState | undefined;
   let checkpoints: Map<string, Checkpoint> | undefined;
@@ -299,6 +313,16 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     return undefined;
   }
 
+  /**
+   * Where a range starting at `from` ends: `range` blocks, not past the confirmed head or the next
+   * group's checkpoint, and not across the reorg window's edge (final history and blocks that may
+   * still be reorganized are read as separate ranges; sources store them differently).
+   */
+  function rangeEnd(from: number, head: ChainHeadState, ahead: number): number {
+    const finalBlock = head.head - reorgWindow;
+    return Math.min(from + range - 1, head.confirmed, ahead, from <= finalBlock ? finalBlock : Infinity);
+  }
+
   async function step(): Promise<boolean> {
     if (!headState) await pollHead();
     const head = headState!;
@@ -317,7 +341,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     const group = sources.filter((s) => points.get(s.key)!.blockNumber === lowest);
     const ahead = [...points.values()].map((c) => c.blockNumber).filter((n) => n > lowest);
     const from = lowest + 1;
-    const to = Math.min(from + range - 1, head.confirmed, ahead.length ? Math.min(...ahead) : Infinity);
+    const to = rangeEnd(from, head, ahead.length ? Math.min(...ahead) : Infinity);
     const anchor = points.get(group[0]!.key)!;
 
     const [edges, logs] = await takeRange(group, from, to);
@@ -333,7 +357,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     else if (logs.length < targetLogs / 4 && fullRange) range = Math.min(maxRange, range * 2);
     // the same group reads on from `to` next: ask for that range now
     const nextAhead = ahead.length ? Math.min(...ahead) : Infinity;
-    if (to < head.confirmed && to < nextAhead) prefetch(group, to + 1, Math.min(to + range, head.confirmed, nextAhead));
+    if (to < head.confirmed && to < nextAhead) prefetch(group, to + 1, rangeEnd(to + 1, head, nextAhead));
     const first = edges[0]!;
     const last = edges[edges.length - 1]!;
     // parent hash: the range must build on the block we checkpointed
@@ -344,25 +368,30 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     await verifyLogBlocks(logs, last, head);
     await fillTimestamps(rpc, logs);
 
-    const wanted = new Set(group.map((s) => `${s.address}:${s.topic0}`));
     const bySource = new Map(group.map((s) => [s.key, [] as RawLog[]]));
+    // address → topic0 → the lists of the sources reading that event (several may read the same one)
+    const route = new Map<string, Map<string, RawLog[][]>>();
+    for (const source of group) {
+      const byTopic = route.get(source.address) ?? new Map<string, RawLog[][]>();
+      route.set(source.address, byTopic);
+      byTopic.set(source.topic0, [...(byTopic.get(source.topic0) ?? []), bySource.get(source.key)!]);
+    }
     for (const entry of logs) {
-      if (entry.removed || !wanted.has(`${entry.address}:${entry.topics[0]}`)) continue;
-      for (const source of group) {
-        if (source.address === entry.address && source.topic0 === entry.topics[0]) bySource.get(source.key)!.push(entry);
-      }
+      if (entry.removed) continue;
+      const topic0 = entry.topics[0];
+      const lists = topic0 === undefined ? undefined : route.get(entry.address)?.get(topic0);
+      if (lists) for (const list of lists) list.push(entry);
     }
     await store.transaction(async (trx) => {
       for (const source of group) {
-        const sourceLogs = bySource.get(source.key)!;
-        if (sourceLogs.length > 0) await source.ingest(trx, sourceLogs);
         const next: Checkpoint = {
           ...points.get(source.key)!,
           blockNumber: last.number,
           blockHash: last.hash,
           blockTimestamp: last.timestamp,
         };
-        await saveCheckpoint(trx, next);
+        const outcome = await source.ingest(trx, bySource.get(source.key)!, { checkpoint: next, finalBlock: head.head - reorgWindow });
+        if (outcome !== 'held') await saveCheckpoint(trx, next);
       }
       await saveHeaders(trx, chain.name, [last]);
       if (last.number % 512 === 0) await pruneHeaders(trx, chain.name, last.number - 4 * reorgWindow);

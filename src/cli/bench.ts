@@ -1,6 +1,6 @@
 import { BadRequestError } from '../core/errors.ts';
 import { createLogger } from '../app/logger.ts';
-import { DEFAULT_SIZES, FULL_SIZES, renderBench, runBench } from '../bench/run.ts';
+import { BENCH_NAMES, type BenchName, DEFAULT_SIZES, FULL_SIZES, renderBench, runBench } from '../bench/run.ts';
 import type { CommandSpec } from './args.ts';
 
 function count(value: string | boolean | undefined, name: string, fallback: number): number {
@@ -8,6 +8,14 @@ function count(value: string | boolean | undefined, name: string, fallback: numb
   const n = Number(value);
   if (!Number.isInteger(n) || n < 2) throw new BadRequestError(`--${name} must be a whole number of at least 2 (got "${String(value)}")`, { code: 'usage' });
   return n;
+}
+
+function only(value: string | boolean | undefined): BenchName[] | undefined {
+  if (value === undefined) return undefined;
+  const names = String(value).split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const unknown = names.filter((n) => !(BENCH_NAMES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) throw new BadRequestError(`--only takes names from ${BENCH_NAMES.join(', ')} (got "${String(value)}")`, { code: 'usage' });
+  return names as BenchName[];
 }
 
 export const benchCommand: CommandSpec = {
@@ -21,6 +29,7 @@ export const benchCommand: CommandSpec = {
     '  --trials N          detection latency trials (default 100)',
     '  --pending N         pending transfers for the memory figure',
     '  --no-peer           skip the Ponder comparison',
+    '  --only A,B          run only these of ingest, peer, latency, memory, api',
     '  --output FILE       where to write the results (default bench/results.json)',
   ],
   options: {
@@ -30,6 +39,7 @@ export const benchCommand: CommandSpec = {
     trials: { type: 'string' },
     pending: { type: 'string' },
     'no-peer': { type: 'boolean' },
+    only: { type: 'string' },
     output: { type: 'string' },
   },
   async run({ values }) {
@@ -45,6 +55,7 @@ export const benchCommand: CommandSpec = {
       logger,
       say: (line) => process.stderr.write(`${line}\n`),
       skipPeer: values['no-peer'] === true,
+      only: only(values.only),
       output: (values.output as string | undefined) ?? 'bench/results.json',
     });
     if (values.json) process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -56,20 +56,35 @@ function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIn
   const pageName = options.pageName ?? (config.bridges.length === 1 ? config.bridges[0]!.name : 'Firebreak');
   const snapshot = () => liveSnapshot({ config, engine, now, pageName, ipns: () => node?.ipnsName ?? null });
   // the public routes are what everybody reloads during an incident: serve them from a snapshot
-  // that any incident change here invalidates, and that is at most a second old (another
-  // instance's changes on a shared PostgreSQL are seen within that second)
+  // that any incident change here invalidates (the next request waits for the new state). Past a
+  // second it is refreshed in the background while the last one is still served: the store query
+  // takes tens of ms, and every request of that moment waiting for it is what made the p99 (another
+  // instance's changes on a shared PostgreSQL, and silent updates, are seen one refresh later)
   let cached: { at: number; snapshot: Promise<StatusSnapshot> } | null = null;
+  let refreshing: Promise<StatusSnapshot> | null = null;
   engine.onChange(() => {
     cached = null;
+    refreshing = null;
   });
   const publicSnapshot = (): Promise<StatusSnapshot> => {
     const at = Date.now();
-    if (!cached || at - cached.at > PUBLIC_SNAPSHOT_MS) {
+    if (!cached) {
       const fresh = snapshot();
       cached = { at, snapshot: fresh };
       fresh.catch(() => {
         if (cached?.snapshot === fresh) cached = null;
       });
+    } else if (at - cached.at > PUBLIC_SNAPSHOT_MS && !refreshing) {
+      const fresh = snapshot();
+      refreshing = fresh;
+      // a change while this ran cleared `refreshing`: its result may predate the change, drop it.
+      // A failure is not hidden behind the old snapshot: the next request loads (and reports) again
+      const settle = (ok: boolean) => {
+        if (refreshing !== fresh) return;
+        refreshing = null;
+        cached = ok ? { at, snapshot: fresh } : null;
+      };
+      fresh.then(() => settle(true), () => settle(false));
     }
     return cached.snapshot;
   };

@@ -7,7 +7,9 @@ import { type AbiEvent, type AbiParameter, decodeEventLog, type Hex } from 'viem
 import type { Logger } from '../core/log.ts';
 import type { BridgeConfig, EventSourceConfig } from '../config/types.ts';
 import type { RawLog } from '../chain/blocks.ts';
-import type { LogSource } from '../chain/sync.ts';
+import type { IngestRange, LogSource } from '../chain/sync.ts';
+import type { Db } from '../store/store.ts';
+import { createPairingBook } from './pairing.ts';
 import {
   type DepositRow,
   type FinalizationRow,
@@ -24,11 +26,19 @@ export function transferKey(value: unknown, type: string): string {
   if (typeof value === 'boolean') return value ? '0x1' : '0x0';
   if (typeof value === 'number') return `0x${value.toString(16)}`;
   if (typeof value === 'string') {
-    if (/^(bytes\d+|address)$/.test(type)) return `0x${BigInt(value).toString(16)}`;
+    if (type === 'bytes32' || type === 'address' || /^bytes\d+$/.test(type)) return hexValueKey(value);
     if (type === 'string') return `string:${value}`;
     return value.toLowerCase();
   }
   return String(value);
+}
+
+/** `0x` + the hex digits without leading zeros (what BigInt(value).toString(16) gives), without a bigint. */
+function hexValueKey(value: string): string {
+  if (!/^0x[0-9a-fA-F]*$/.test(value)) return `0x${BigInt(value).toString(16)}`;
+  let start = 2;
+  while (start < value.length && value.charCodeAt(start) === 48) start++;
+  return start === value.length ? '0x0' : `0x${value.slice(start).toLowerCase()}`;
 }
 
 /** The id as people read it in the source event: decimal integers, hex bytes and addresses. */
@@ -133,8 +143,30 @@ function fingerprint(side: EventSourceConfig): string {
   return `${side.address}|${side.selector}|${side.abiEvent.inputs.map((i) => `${i.type}${i.indexed ? ' indexed' : ''}`).join(',')}|${side.fields.id}|${side.fields.amount ?? ''}|${side.fields.token ?? ''}|${side.fromBlock}`;
 }
 
-export function bridgeSources(bridge: BridgeConfig, logger: Logger): { source: LogSource; destination: LogSource } {
+export interface BridgeSources {
+  source: LogSource;
+  destination: LogSource;
+  /** write what the pairing book holds (before judging: the store must hold every pending transfer) */
+  settle(trx: Db): Promise<void>;
+  /** rows held in memory, not yet written */
+  held(): number;
+}
+
+export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { maxHeld?: number } = {}): BridgeSources {
   const log = logger.child({ bridge: bridge.id });
+  const book = createPairingBook({ maxHeld: options.maxHeld });
+  async function settle(trx: Db): Promise<void> {
+    if (book.held() === 0) return;
+    const result = await book.flush(trx);
+    log.debug(result, 'pairing book written');
+  }
+  /** hold the range (flushing when the book is full), or say it is not held */
+  async function hold(trx: Db, side: 'source' | 'destination', range: IngestRange, put: () => void): Promise<'held' | undefined> {
+    if (!book.holds(side, range)) return undefined;
+    put();
+    if (book.held() > book.maxHeld) await settle(trx);
+    return 'held';
+  }
   const { source: src, destination: dst } = bridge;
   const srcIdType = paramType(src.abiEvent, src.fields.id);
   const dstIdType = paramType(dst.abiEvent, dst.fields.id);
@@ -147,7 +179,7 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger): { source: L
     topic0: src.selector.toLowerCase(),
     fromBlock: Number(src.fromBlock),
     fingerprint: fingerprint(src),
-    async ingest(trx, logs) {
+    async ingest(trx, logs, range) {
       const rows: DepositRow[] = decodeAll(src, logs, log, srcFast).map(({ args, log: entry }) => {
         const id = args[src.fields.id];
         const amount = src.fields.amount ? args[src.fields.amount] : 0n;
@@ -164,9 +196,13 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger): { source: L
           amount: typeof amount === 'bigint' ? amount : BigInt(String(amount ?? 0)),
         };
       });
+      if (await hold(trx, 'source', range, () => book.holdDeposits(rows, range))) return 'held';
       await insertDeposits(trx, rows);
     },
-    rollback: async (trx, block) => void (await deleteDepositsAbove(trx, bridge.id, block)),
+    async rollback(trx, block) {
+      await settle(trx);
+      await deleteDepositsAbove(trx, bridge.id, block);
+    },
     reset: (trx) => deleteBridgeSide(trx, bridge.id, 'source'),
   };
 
@@ -176,7 +212,7 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger): { source: L
     topic0: dst.selector.toLowerCase(),
     fromBlock: Number(dst.fromBlock),
     fingerprint: fingerprint(dst),
-    async ingest(trx, logs) {
+    async ingest(trx, logs, range) {
       const rows: FinalizationRow[] = decodeAll(dst, logs, log, dstFast).map(({ args, log: entry }) => ({
         bridge: bridge.id,
         transferKey: transferKey(args[dst.fields.id], dstIdType),
@@ -185,10 +221,14 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger): { source: L
         txHash: entry.transactionHash,
         logIndex: entry.logIndex,
       }));
+      if (await hold(trx, 'destination', range, () => book.holdFinalizations(rows, range))) return 'held';
       await insertFinalizations(trx, rows);
     },
-    rollback: async (trx, block) => void (await deleteFinalizationsAbove(trx, bridge.id, block)),
+    async rollback(trx, block) {
+      await settle(trx);
+      await deleteFinalizationsAbove(trx, bridge.id, block);
+    },
     reset: (trx) => deleteBridgeSide(trx, bridge.id, 'destination'),
   };
-  return { source, destination };
+  return { source, destination, settle, held: () => book.held() };
 }

@@ -1,13 +1,17 @@
 /**
  * The bridge watcher's judgement: pending transfers from the store, valued and aged against the
  * source chain's confirmed head. Only called once both chains are read to their confirmed heads
- * (SPEC §3: no verdict mid-backfill).
+ * (SPEC §3: no verdict mid-backfill). The store aggregates the pending transfers; only the counts,
+ * sums and the oldest few transfers come back, however many are pending.
  */
-import { type BridgeVerdict, type TokenPrice, bridgeVerdict } from '../core/valuation.ts';
+import { type BridgeVerdict, type TokenPrice, bridgeVerdict, stuckCutoff } from '../core/valuation.ts';
 import type { SeverityPolicy } from '../core/severity.ts';
 import type { BridgeConfig } from '../config/types.ts';
-import { pendingTransfers } from '../store/transfers.ts';
+import { pendingSummary } from '../store/pending.ts';
 import type { Db } from '../store/store.ts';
+
+/** Transfers a watcher judgement lists one by one (the dashboard shows the 50 oldest stuck). */
+export const LISTED_TRANSFERS = 1_000;
 
 export interface BridgeJudgement extends BridgeVerdict {
   id: string;
@@ -24,21 +28,21 @@ export interface JudgeInput {
   sourceChainTime: number;
   destinationHalted: boolean;
   priceOf(token: string | null): TokenPrice | undefined;
+  /** how many of the oldest pending transfers to list (default LISTED_TRANSFERS; `scan` lists all) */
+  list?: number | 'all';
 }
 
 export async function judgeBridge(db: Db, input: JudgeInput): Promise<BridgeJudgement> {
   const { bridge } = input;
-  const pending = await pendingTransfers(db, bridge.id);
+  const pending = await pendingSummary(db, {
+    bridge: bridge.id,
+    stuckCutoff: stuckCutoff(input.sourceChainTime, bridge.stuckAfterMs),
+    list: input.list ?? LISTED_TRANSFERS,
+  });
   const verdict = bridgeVerdict({
     stuckAfterMs: bridge.stuckAfterMs,
     chainTime: input.sourceChainTime,
-    pending: pending.map((row) => ({
-      id: row.transferId,
-      sourceTx: row.txHash,
-      token: row.token,
-      amount: row.amount,
-      blockTimestamp: row.blockTimestamp,
-    })),
+    pending,
     priceOf: input.priceOf,
     policy: input.policy,
     destinationHalted: input.destinationHalted,
@@ -47,7 +51,7 @@ export async function judgeBridge(db: Db, input: JudgeInput): Promise<BridgeJudg
     id: bridge.id,
     name: bridge.name,
     chainTime: input.sourceChainTime,
-    destinationHalted: input.destinationHalted && pending.length > 0,
+    destinationHalted: input.destinationHalted && verdict.pending > 0,
     ...verdict,
   };
 }

@@ -1,11 +1,15 @@
 /**
  * Realtime watching: each chain polls its head every `pollIntervalMs` and reads new confirmed
  * blocks; after every pass the bridges whose two chains are both caught up are judged again.
- * A chain whose RPCs all fail is marked unobservable (never halted); it keeps being retried.
+ * A new-head subscription (WebSocket), when the chain's RPC offers one, only wakes the next pass
+ * early: polling stays the source of truth, and a chain's passes never overlap (wake-ups during a
+ * pass become one follow-up pass). A chain whose RPCs all fail is marked unobservable (never
+ * halted); it keeps being retried.
  */
 import { reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Config } from '../config/types.ts';
+import { createHeadSubscription, type HeadSubscription, type HeadSubscriptionState } from '../chain/heads.ts';
 import type { RpcClient } from '../chain/rpc.ts';
 import type { ChainHeadState, ChainSync } from '../chain/sync.ts';
 import { getChainStatus, saveChainStatus } from '../store/checkpoints.ts';
@@ -28,14 +32,40 @@ export interface WatchServiceOptions {
   store: Store;
   rpc: Record<string, RpcClient>;
   syncs: Record<string, ChainSync>;
+  /** write what a bridge's pairing book holds in memory (the judgement reads the store) */
+  settle(bridgeId: string): Promise<void>;
   logger: Logger;
   now?: () => number;
   /** called with every fresh judgement of a bridge */
   onJudgement?(judgement: BridgeJudgement): void | Promise<void>;
   /** called after every pass of a chain (liveness: halted / unobservable) */
   onChainPass?(view: ChainView): void | Promise<void>;
+  /** wake passes on new-head notifications (WebSocket) where the RPC offers them (default true) */
+  headSubscriptions?: boolean;
 }
 
+export interface ChainHeadsView extends HeadSubscriptionState {
+  name: string;
+  /** passes started early by a notification */
+  wakeups: number;
+}
+
+/** One chain's pass scheduling: a poll timer, a subscription, and the no-overlap bookkeeping. */
+interface Runner {
+  timer: NodeJS.Timeout | undefined;
+  busy: boolean;
+  again: boolean;
+  /** highest head number notified; a pass that read less retries once soon (a lagging HTTP node) */
+  notified: number;
+  lagRetried: number;
+  wakeups: number;
+  subscription: HeadSubscription | undefined;
+}
+
+/** delay of the quick retry when the notified head is not yet served over HTTP */
+const LAGGING_RETRY_MS = 50;
+
+const __t=(m:string)=>{if(process.env.TRACE)process.stderr.write(`${performance.now().toFixed(1)} ${m}\n`)};
 export function createWatchService(options: WatchServiceOptions) {
   const { config, store, rpc, syncs, logger } = options;
   const now = options.now ?? Date.now;
@@ -47,7 +77,6 @@ export function createWatchService(options: WatchServiceOptions) {
   );
   const judgements = new Map<string, BridgeJudgement>();
   const staleFeeds = new Set<string>();
-  const timers = new Set<NodeJS.Timeout>();
   let running = false;
   let judging: Promise<void> = Promise.resolve();
   // passes in flight: stop() waits for them, so nothing writes to a store being closed
@@ -61,8 +90,11 @@ export function createWatchService(options: WatchServiceOptions) {
     const view = chains.get(name)!;
     const sync = syncs[name]!;
     try {
+      __t(`pass ${name} start`);
       await sync.pollHead();
+      __t(`pass ${name} head ${sync.head()?.head}`);
       for (let i = 0; i < 50 && running; i++) if (await sync.step()) break;
+      __t(`pass ${name} stepped`);
       view.head = sync.head();
       view.caughtUp = sync.caughtUp();
       view.lastError = null;
@@ -87,6 +119,9 @@ export function createWatchService(options: WatchServiceOptions) {
   }
 
   async function judgeAll(): Promise<void> {
+    __t('judge start'); try { await judgeAll2(); } finally { __t('judge end'); }
+  }
+  async function judgeAll2(): Promise<void> {
     const prices = createPriceBook({
       rpcFor: (chain) => rpc[chain]!,
       chainTime: (chain) => chains.get(chain)?.head?.headTimestamp,
@@ -99,6 +134,7 @@ export function createWatchService(options: WatchServiceOptions) {
       // SPEC §3: no verdict until both chains are read to their confirmed heads
       if (!source.caughtUp || !destination.caughtUp || !source.head) continue;
       try {
+        await options.settle(bridge.id);
         const judgement = await judgeBridge(store.db, {
           bridge,
           policy: config.severityPolicy,
@@ -118,37 +154,88 @@ export function createWatchService(options: WatchServiceOptions) {
     }
   }
 
-  function loop(name: string): void {
+  const runners = new Map<string, Runner>(
+    [...chains.keys()].map((name) => [name, { timer: undefined, busy: false, again: false, notified: 0, lagRetried: 0, wakeups: 0, subscription: undefined }]),
+  );
+
+  /** run the chain's pass now, or once more right after the one in progress */
+  function wake(name: string): void {
+    const runner = runners.get(name)!;
+    if (!running) return;
+    if (runner.busy) {
+      runner.again = true;
+      return;
+    }
+    clearTimeout(runner.timer);
+    runner.timer = undefined;
+    runner.busy = true;
+    void tracked(cycle(name, runner));
+  }
+
+  async function cycle(name: string, runner: Runner): Promise<void> {
+    try {
+      do {
+        runner.again = false;
+        await passChain(name);
+        if (!running) return;
+        judging = judging.then(judgeAll, judgeAll);
+        await judging;
+      } while (runner.again && running);
+    } finally {
+      runner.busy = false;
+      schedule(name, runner);
+    }
+  }
+
+  function schedule(name: string, runner: Runner): void {
     if (!running) return;
     const interval = config.chains[name]!.pollIntervalMs;
-    const timer = setTimeout(async () => {
-      timers.delete(timer);
-      await tracked(passChain(name));
-      if (!running) return;
-      judging = judging.then(judgeAll, judgeAll);
-      await judging;
-      loop(name);
-    }, interval);
-    timers.add(timer);
+    const view = chains.get(name)!;
+    let delay = interval;
+    if (runner.notified > (view.head?.head ?? 0) && runner.notified !== runner.lagRetried && !view.lastError) {
+      runner.lagRetried = runner.notified;
+      delay = Math.min(LAGGING_RETRY_MS, interval);
+    }
+    runner.timer = setTimeout(() => {
+      runner.timer = undefined;
+      wake(name);
+    }, delay);
+  }
+
+  function subscribe(name: string, runner: Runner): void {
+    runner.subscription = createHeadSubscription({
+      chain: name,
+      urls: config.chains[name]!.rpc,
+      logger,
+      onHead(head) {
+        __t(`notified ${name} ${head.number} busy=${runner.busy}`);
+        runner.notified = Math.max(runner.notified, head.number);
+        if (!runner.busy) runner.wakeups++;
+        wake(name);
+      },
+    });
+    runner.subscription.start();
   }
 
   return {
     start(): void {
       if (running) return;
       running = true;
-      for (const name of chains.keys()) {
-        void tracked(passChain(name)).then(() => {
-          if (!running) return;
-          judging = judging.then(judgeAll, judgeAll);
-          loop(name);
-        });
+      for (const [name, runner] of runners) {
+        if (options.headSubscriptions !== false) subscribe(name, runner);
+        wake(name);
       }
     },
     async stop(): Promise<void> {
       running = false;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      await Promise.allSettled([...inflight]);
+      const closing: Promise<void>[] = [];
+      for (const runner of runners.values()) {
+        clearTimeout(runner.timer);
+        runner.timer = undefined;
+        // kept (closed) so that heads() still reports what it delivered
+        if (runner.subscription) closing.push(runner.subscription.stop());
+      }
+      await Promise.allSettled([...inflight, ...closing]);
       await judging.catch(() => {});
     },
     /** one synchronous round (tests, `--once` flows): every chain, then every bridge */
@@ -160,6 +247,13 @@ export function createWatchService(options: WatchServiceOptions) {
       await judgeAll();
     },
     chains: (): ChainView[] => [...chains.values()],
+    /** new-head subscriptions per chain (not subscribed: polling only) */
+    heads: (): ChainHeadsView[] =>
+      [...runners].map(([name, runner]) => ({
+        name,
+        ...(runner.subscription?.state() ?? { subscribed: false, rpc: null, notifications: 0 }),
+        wakeups: runner.wakeups,
+      })),
     judgements: (): BridgeJudgement[] => [...judgements.values()],
   };
 }

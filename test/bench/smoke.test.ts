@@ -30,6 +30,7 @@ describe('firebreak bench (tiny sizes)', () => {
       say: (line) => lines.push(line),
       skipPeer: true,
       apiSeconds: 1,
+      mirrorSizes: { open: 2, resolved: 3, trials: 2 },
       output,
     });
     const written = JSON.parse(readFileSync(output, 'utf8')) as BenchResults;
@@ -60,7 +61,8 @@ describe('firebreak bench (tiny sizes)', () => {
     // a skipped or unavailable figure says why and carries no number
     expect(written.peer).toMatchObject({ available: false, name: 'ponder', logsPerSec: null, ratio: null });
     expect(written.peer.available === false && written.peer.reason).toMatch(/skipped/);
-    expect(written.mirror).toMatchObject({ available: false, p50Ms: null });
+    if (!written.mirror.available) throw new Error(`mirror: ${written.mirror.reason}`);
+    positive(written.mirror.p50Ms);
 
     if (!written.api.available) throw new Error(`api: ${written.api.reason}`);
     positive(written.api.summaryRps);
@@ -68,7 +70,7 @@ describe('firebreak bench (tiny sizes)', () => {
     expect(written.api.p99Ms).toBeGreaterThanOrEqual(written.api.p50Ms);
 
     const table = renderBench(written);
-    for (const row of ['ingest', 'peer', 'latency', 'memory', 'api']) expect(table).toMatch(new RegExp(`^${row} `, 'm'));
+    for (const row of ['ingest', 'peer', 'latency', 'memory', 'mirror', 'api']) expect(table).toMatch(new RegExp(`^${row} `, 'm'));
     expect(lines.some((line) => line.includes('ratio'))).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateSeverity, type SeverityPolicy } from '../../src/core/severity.ts';
-import { bridgeVerdict, type PendingTransfer, type TokenPrice, tokenUnits } from '../../src/core/valuation.ts';
+import { bridgeVerdict, type PendingTransfer, roundUsd, stuckCutoff, summarizePending, type TokenPrice, tokenUnits } from '../../src/core/valuation.ts';
 import { transferKey } from '../../src/watchers/bridge-sources.ts';
 
 const policy: SeverityPolicy = {
@@ -22,6 +22,11 @@ function transfer(id: number, token: string | null, amount: bigint, blockTimesta
   return { id: String(id), sourceTx: '0xtx', token, amount, blockTimestamp };
 }
 
+/** the aggregates the store would compute, from a list (oldest first) */
+function summary(transfers: PendingTransfer[], chainTime: number, stuckAfterMs: number, listLimit?: number) {
+  return summarizePending(transfers, stuckCutoff(chainTime, stuckAfterMs), listLimit);
+}
+
 describe('tokenUnits', () => {
   it('divides by 10^decimals without losing the integer part', () => {
     expect(tokenUnits(1_150_000_000n, 6)).toBe(1150);
@@ -37,12 +42,16 @@ describe('bridgeVerdict', () => {
     const verdict = bridgeVerdict({
       stuckAfterMs: 30 * 60_000,
       chainTime: now,
-      pending: [
-        transfer(1, '0xusdc', 600_000_000n, now - 43_200),
-        transfer(2, '0xweth', 10n ** 18n, now - 43_200),
-        transfer(3, '0xusdc', 5_000_000n, now - 60), // fresh
-        transfer(4, '0xusdc', 1n, now - 1800), // exactly stuckAfter: not yet stuck
-      ],
+      pending: summary(
+        [
+          transfer(1, '0xusdc', 600_000_000n, now - 43_200),
+          transfer(2, '0xweth', 10n ** 18n, now - 43_200),
+          transfer(3, '0xusdc', 5_000_000n, now - 60), // fresh
+          transfer(4, '0xusdc', 1n, now - 1800), // exactly stuckAfter: not yet stuck
+        ],
+        now,
+        30 * 60_000,
+      ),
       priceOf: (token) => prices.get(token),
       policy,
       destinationHalted: false,
@@ -56,7 +65,7 @@ describe('bridgeVerdict', () => {
     const verdict = bridgeVerdict({
       stuckAfterMs: 60_000,
       chainTime: now,
-      pending: [transfer(1, '0xunknown', 10n ** 24n, now - 3600), transfer(2, '0xusdc', 10n ** 6n, now - 3600)],
+      pending: summary([transfer(1, '0xunknown', 10n ** 24n, now - 3600), transfer(2, '0xusdc', 10n ** 6n, now - 3600)], now, 60_000),
       priceOf: (token) => prices.get(token),
       policy: { S3: { stuckTransfers: 2 } },
       destinationHalted: false,
@@ -68,8 +77,8 @@ describe('bridgeVerdict', () => {
 
   it('a halted destination counts only while transfers are pending', () => {
     const base = { stuckAfterMs: 60_000, chainTime: now, priceOf: () => USDC, policy, destinationHalted: true };
-    expect(bridgeVerdict({ ...base, pending: [] }).severity).toBeNull();
-    expect(bridgeVerdict({ ...base, pending: [transfer(1, null, 1n, now)] }).severity).toBe('S0');
+    expect(bridgeVerdict({ ...base, pending: summary([], now, 60_000) }).severity).toBeNull();
+    expect(bridgeVerdict({ ...base, pending: summary([transfer(1, null, 1n, now)], now, 60_000) }).severity).toBe('S0');
   });
 
   it('severity is the worst level any of whose thresholds is met', () => {
@@ -81,6 +90,84 @@ describe('bridgeVerdict', () => {
         if (lockedUsd >= 100_000 || stuckTransfers >= 50 || oldestStuckMs >= 7_200_000) return severity === 'S1';
         if (lockedUsd >= 10_000 || stuckTransfers >= 5) return severity === 'S2';
         return severity === 'S3';
+      }),
+    );
+  });
+});
+
+/** The verdict as it was computed before aggregation: transfer by transfer, each valued and rounded to cents. */
+function referenceVerdict(transfers: PendingTransfer[], chainTime: number, stuckAfterMs: number, priceOf: (token: string | null) => TokenPrice | undefined) {
+  const warnings = new Set<string>();
+  let stuck = 0;
+  let locked = 0;
+  let oldest = 0;
+  let unpriced = 0;
+  const views = transfers.map((t) => {
+    const ageSeconds = Math.max(0, chainTime - t.blockTimestamp);
+    const isStuck = ageSeconds > stuckAfterMs / 1000;
+    const price = priceOf(t.token);
+    const valueUsd = price && price.priceUsd !== null ? roundUsd(tokenUnits(t.amount, price.decimals) * price.priceUsd) : null;
+    if (price?.reason) warnings.add(price.reason);
+    if (!price) warnings.add(`token ${t.token ?? '(none)'} has no price config and there is no defaultToken`);
+    if (isStuck) {
+      stuck++;
+      oldest = Math.max(oldest, ageSeconds);
+      if (valueUsd === null) unpriced++;
+      else locked += valueUsd;
+    }
+    return { id: t.id, sourceTx: t.sourceTx, token: t.token, symbol: price?.symbol ?? null, amount: t.amount.toString(), valueUsd, ageSeconds, stuck: isStuck };
+  });
+  return { pending: transfers.length, stuck, lockedUsd: roundUsd(locked), oldestStuckSeconds: oldest, unpriced, transfers: views, warnings: [...warnings] };
+}
+
+describe('bridgeVerdict on aggregates', () => {
+  const now = 1_800_000_000;
+  const STALE: TokenPrice = { symbol: 'WBTC', decimals: 8, priceUsd: null, reason: 'price feed for WBTC is stale' };
+  const book = new Map<string | null, TokenPrice>([...prices, ['0xwbtc', STALE], [null, USDC]]);
+  const tokens = ['0xusdc', '0xweth', '0xwbtc', '0xunknown', null];
+  const arbitraryTransfers = (amount: fc.Arbitrary<bigint>) =>
+    fc.array(fc.record({ token: fc.constantFrom(...tokens), amount, age: fc.nat(48 * 3600) }), { maxLength: 60 }).map((rows) =>
+      // oldest first, as the store lists them
+      rows.sort((a, b) => b.age - a.age).map((r, i) => transfer(i, r.token, r.amount, now - r.age)),
+    );
+
+  it('gives every figure, warning and listed transfer the per-transfer verdict gave', () => {
+    fc.assert(
+      fc.property(arbitraryTransfers(fc.bigInt({ min: 0n, max: 10n ** 40n })), fc.integer({ min: 1, max: 24 * 3600_000 }), (list, stuckAfterMs) => {
+        const reference = referenceVerdict(list, now, stuckAfterMs, (t) => book.get(t));
+        const verdict = bridgeVerdict({ stuckAfterMs, chainTime: now, pending: summary(list, now, stuckAfterMs), priceOf: (t) => book.get(t), policy, destinationHalted: false });
+        const { lockedUsd, ...rest } = reference;
+        expect(verdict).toMatchObject(rest);
+        // the exact sum valued once vs per-transfer values rounded to cents: within half a cent a transfer
+        expect(Math.abs(verdict.lockedUsd - lockedUsd)).toBeLessThanOrEqual(Math.max(1e-6 * lockedUsd, 0.005 * verdict.stuck + 0.01));
+      }),
+    );
+  });
+
+  it('locked value is identical when every transfer is worth whole cents', () => {
+    // USDC micro-units in whole cents, WETH in whole 1e-6 ETH at $2,000 (= $0.002 steps: whole cents at 5 steps)
+    const cents = fc.nat(10_000_000).map((c) => BigInt(c) * 10_000n);
+    fc.assert(
+      fc.property(arbitraryTransfers(cents), (list) => {
+        const usdcOnly = list.map((t) => ({ ...t, token: t.token === '0xweth' ? '0xusdc' : t.token }));
+        const reference = referenceVerdict(usdcOnly, now, 60_000, (t) => book.get(t));
+        const verdict = bridgeVerdict({ stuckAfterMs: 60_000, chainTime: now, pending: summary(usdcOnly, now, 60_000), priceOf: (t) => book.get(t), policy, destinationHalted: false });
+        expect(verdict.lockedUsd).toBe(reference.lockedUsd);
+      }),
+    );
+  });
+
+  it('lists only the oldest transfers asked for; the figures still count every one', () => {
+    const list = Array.from({ length: 30 }, (_, i) => transfer(i, '0xusdc', 10n ** 6n, now - 7200 + i));
+    const verdict = bridgeVerdict({ stuckAfterMs: 60_000, chainTime: now, pending: summary(list, now, 60_000, 5), priceOf: (t) => book.get(t), policy, destinationHalted: false });
+    expect(verdict).toMatchObject({ pending: 30, stuck: 30, lockedUsd: 30, oldestStuckSeconds: 7200 });
+    expect(verdict.transfers.map((t) => t.id)).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('stuckCutoff: stuck means age > stuckAfter, also for stuckAfter in fractions of a second', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.nat(20_000), (stuckAfterMs, age) => {
+        return (now - age <= stuckCutoff(now, stuckAfterMs)) === age > stuckAfterMs / 1000;
       }),
     );
   });

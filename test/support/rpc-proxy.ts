@@ -41,6 +41,11 @@ export async function startRpcProxy(upstream: string, options: { maxLogRange?: n
       res.writeHead(503).end('upstream unavailable');
       return;
     }
+    // like most HTTP-only providers: no WebSocket upgrade, no GET
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end('only JSON-RPC over POST');
+      return;
+    }
     if (state.fault === 'timeout') return; // never answers; the client's timeout must fire
     if (state.fault === 'garbage') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('<html>502 Bad Gateway</html>');
