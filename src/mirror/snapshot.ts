@@ -11,8 +11,17 @@ export interface SnapshotSource {
   ipns: () => string | null;
 }
 
+const RESOLVED_SHOWN = 200;
+/** far above any real number of open incidents; it bounds one page's size */
+const MAX_OPEN = 1_000;
+
 export async function liveSnapshot(source: SnapshotSource): Promise<StatusSnapshot> {
-  const incidents = await source.engine.list({ status: 'all', limit: 200 });
+  // every open incident is on the page however many were resolved since; history is the newest 200
+  const [open, resolved] = await Promise.all([
+    source.engine.list({ status: 'open', limit: MAX_OPEN }),
+    source.engine.list({ status: 'resolved', limit: RESOLVED_SHOWN }),
+  ]);
+  const incidents = [...open, ...resolved];
   return {
     page: { name: source.pageName },
     generatedAt: source.now(),

@@ -91,22 +91,27 @@ async function hydrate(db: Db, rows: Array<{ id: string; data: unknown; version:
     ? await db.selectFrom('timeline').selectAll().where('incident_id', 'in', ids).orderBy('id').execute()
     : [];
   const items = await db.selectFrom('action_items').selectAll().where('incident_id', 'in', ids).orderBy('id').execute();
+  // one pass over each table, grouped by incident (a page of 500 incidents has thousands of entries)
+  const timelineOf = new Map<string, TimelineEntry[]>();
+  for (const t of timeline) {
+    const entry: TimelineEntry = { at: new Date(t.at).toISOString(), kind: t.kind as TimelineEntry['kind'], text: t.text };
+    if (t.actor) entry.actor = t.actor;
+    if (t.data) entry.data = (typeof t.data === 'string' ? JSON.parse(t.data) : t.data) as Record<string, unknown>;
+    const list = timelineOf.get(t.incident_id);
+    if (list) list.push(entry);
+    else timelineOf.set(t.incident_id, [entry]);
+  }
+  const itemsOf = new Map<string, ActionItem[]>();
+  for (const i of items) {
+    const list = itemsOf.get(i.incident_id);
+    if (list) list.push(toActionItem(i));
+    else itemsOf.set(i.incident_id, [toActionItem(i)]);
+  }
   return rows.map((row) => {
     const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as IncidentState;
     return {
       version: Number(row.version),
-      incident: {
-        ...data,
-        timeline: timeline
-          .filter((t) => t.incident_id === row.id)
-          .map((t) => {
-            const entry: TimelineEntry = { at: new Date(t.at).toISOString(), kind: t.kind as TimelineEntry['kind'], text: t.text };
-            if (t.actor) entry.actor = t.actor;
-            if (t.data) entry.data = (typeof t.data === 'string' ? JSON.parse(t.data) : t.data) as Record<string, unknown>;
-            return entry;
-          }),
-        actionItems: items.filter((i) => i.incident_id === row.id).map(toActionItem),
-      },
+      incident: { ...data, timeline: timelineOf.get(row.id) ?? [], actionItems: itemsOf.get(row.id) ?? [] },
     };
   });
 }
