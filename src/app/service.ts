@@ -86,6 +86,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       syncs,
       settle,
       logger,
+      headSubscriptions: options.headSubscriptions,
       async onJudgement(judgement) {
         const bridge = config.bridges.find((b) => b.id === judgement.id)!;
         await engine.observe(bridgeDetection(config, bridge, judgement));

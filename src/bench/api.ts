@@ -25,6 +25,9 @@ export interface ApiResult {
   errors: number;
   /** CPU time of the service's process per request (user + system): steadier than requests/s on a shared machine */
   serverCpuUsPerRequest: number;
+  /** the same load with `Accept-Encoding: gzip`, as browsers and most HTTP clients ask */
+  gzipRps: number;
+  gzipP99Ms: number;
 }
 
 interface AutocannonJson {
@@ -36,9 +39,9 @@ interface AutocannonJson {
 }
 
 /** One autocannon run in a child process; its `--json` result. */
-async function autocannon(url: string, connections: number, seconds: number): Promise<AutocannonJson> {
+async function autocannon(url: string, connections: number, seconds: number, headers: string[] = []): Promise<AutocannonJson> {
   const cli = createRequire(import.meta.url).resolve('autocannon');
-  const args = [cli, '--json', '--connections', String(connections), '--duration', String(seconds), url];
+  const args = [cli, '--json', '--connections', String(connections), '--duration', String(seconds), ...headers.flatMap((h) => ['--headers', h]), url];
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -80,6 +83,7 @@ export async function benchApi(options: { bridge: DrillBridge; logger: Logger; i
     const cpu = process.cpuUsage();
     const result = await autocannon(url, connections, duration);
     const used = process.cpuUsage(cpu);
+    const gzip = await autocannon(url, connections, duration, ['accept-encoding=gzip']);
     return {
       summaryRps: result.requests.average,
       p50Ms: result.latency.p50,
@@ -87,8 +91,10 @@ export async function benchApi(options: { bridge: DrillBridge; logger: Logger; i
       openIncidents: incidents,
       connections,
       seconds: duration,
-      errors: result.errors + result.timeouts + result.non2xx,
+      errors: result.errors + result.timeouts + result.non2xx + gzip.errors + gzip.timeouts + gzip.non2xx,
       serverCpuUsPerRequest: result.requests.total > 0 ? (used.user + used.system) / result.requests.total : 0,
+      gzipRps: gzip.requests.average,
+      gzipP99Ms: gzip.latency.p99,
     };
   } finally {
     await service.stop();

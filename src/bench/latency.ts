@@ -1,17 +1,20 @@
 /**
  * Detection latency: the real service (watchers woken by new-head subscriptions over WebSocket,
- * polling at the configured interval as the source of truth, incident engine, effect sinks) on
- * the drill bridge; then the same trials on a polling-only service, for the comparison. Each trial deposits a transfer, then mines the block
- * whose timestamp makes it stuck; the clock runs from just before that block is mined to the end
- * point: by default the message arriving at a Discord stand-in, sent by the real comms module
- * through the outbox (or, with `incidentEndPoint()`, the incident change that queues it). The trial
- * then finalizes the transfer and waits for the incident to clear, so that the next trial's stuck
- * transfer is news again (declared, then "recurred").
+ * polling as the source of truth, incident engine, effect sinks) on the drill bridge, then the
+ * same trials on a polling-only service for comparison. Each trial deposits a transfer, waits
+ * until the watchers have read it and are idle (real blocks come seconds apart), waits a spread
+ * offset within the poll interval, then mines the block whose timestamp makes the transfer stuck;
+ * the clock runs from just before that block is mined to the end point: by default the message
+ * arriving at a Discord stand-in, sent by the real comms module through the outbox (or, with
+ * `incidentEndPoint()`, the incident change that queues it). The trial then finalizes the
+ * transfer and waits for the incident to clear, so that the next trial's stuck transfer is news
+ * again (declared, then "recurred"). One unrecorded warm-up trial starts each service's run.
  */
 import { FirebreakError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Incident } from '../core/types.ts';
-import { type IntegrationFactory, startService } from '../app/service.ts';
+import { type IntegrationFactory, type Service, startService } from '../app/service.ts';
+import type { Config } from '../config/types.ts';
 import { createCommsIntegration } from '../comms/integration.ts';
 import { countOutbox } from '../store/outbox.ts';
 import { startBenchDiscord } from './discord-standin.ts';
@@ -35,6 +38,8 @@ export interface LatencyResult extends LatencySamples {
   endPoint: string;
   /** how new blocks were noticed in the headline figures: "websocket" only when notifications woke the passes */
   mode: LatencyMode;
+  /** trials run first and not recorded, per service */
+  warmupTrials: number;
   /** the same trials on a polling-only service (when measured) */
   polling?: LatencySamples;
   /** why the headline figures are not WebSocket ones, when subscriptions were asked for and not used */
@@ -117,6 +122,20 @@ async function until(what: string, probe: () => boolean, timeoutMs: number): Pro
   return true;
 }
 
+const GOLDEN = 0.6180339887498949;
+/** unrecorded trials first: the first incident of a fresh service pays for cold code paths */
+const WARMUP_TRIALS = 1;
+
+/** every chain's watcher has read the chain's latest block and no pass is running */
+async function quiet(service: Service, bridge: DrillBridge, config: Config): Promise<void> {
+  const clients = { [config.bridges[0]!.source.chain]: bridge.source.publicClient, [config.bridges[0]!.destination.chain]: bridge.destination.publicClient };
+  const latest = new Map<string, number>();
+  for (const [name, client] of Object.entries(clients)) latest.set(name, Number(await client.getBlockNumber({ cacheTime: 0 })));
+  const idle = () =>
+    service.watch.chains().every((c) => (c.head?.head ?? -1) >= (latest.get(c.name) ?? 0)) && service.watch.heads().every((h) => !h.passing);
+  if (!(await until('watchers idle', idle, 30_000))) throw new FirebreakError('benchmark: the watchers did not catch up within 30 s', { code: 'bench_timeout' });
+}
+
 interface Run {
   samples: number[];
   /** the source chain's subscription: open at the end, notifications that woke a pass */
@@ -163,20 +182,23 @@ async function runTrials(options: {
     // the first trial must not pay for the start-up catch-up (or the subscription being opened)
     await until('caught up', () => service.watch.chains().every((c) => c.caughtUp), 60_000);
     if (mode === 'websocket') await until('subscribed', () => service.watch.heads().every((h) => h.subscribed), 5_000);
-    for (let trial = 0; trial < options.trials; trial++) {
+    for (let trial = 0; trial < WARMUP_TRIALS + options.trials; trial++) {
       const id = benchTransferId(salt, trial);
       await bridge.deposit([{ id, token: DRILL_TOKENS.usdc.address, amount: 1_000n * 10n ** 6n }]);
       const latest = await bridge.source.publicClient.getBlock();
       await bridge.source.testClient.setNextBlockTimestamp({ timestamp: latest.timestamp + BigInt(STUCK_AFTER_SECONDS + 1) });
       // nothing still on its way (the previous trial's "cleared" message) may stop the clock
       await settled(service.store.db);
+      // real blocks come seconds apart, not milliseconds after the deposit's: the watchers have
+      // read every block and are idle, and the poll timer is at a spread-out phase (low-discrepancy
+      // offsets in [0, interval)), as a block landing at a random moment would find it
+      await quiet(service, bridge, config);
+      await new Promise((resolve) => setTimeout(resolve, ((trial * GOLDEN) % 1) * options.pollIntervalMs));
       const arrival = endPoint.arm(trial);
       const minedAt = performance.now();
-      if (process.env.TRACE) process.stderr.write(`${minedAt.toFixed(1)} MINE trial ${trial}\n`);
       await bridge.source.testClient.mine({ blocks: 1 });
       const arrivedAt = await within(arrival, 60_000, `detection of trial ${trial + 1} (${mode})`);
-      samples.push(arrivedAt - minedAt);
-      if (process.env.TRACE) process.stderr.write(`${arrivedAt.toFixed(1)} ARRIVED ${(arrivedAt - minedAt).toFixed(1)}\n`);
+      if (trial >= WARMUP_TRIALS) samples.push(arrivedAt - minedAt);
       // the relayer delivers it: the incident clears, so the next stuck transfer is news again
       const clearing = new Promise<void>((resolve) => (cleared = resolve));
       await bridge.finalize([id]);
@@ -227,6 +249,7 @@ export async function benchLatency(options: {
   const rounded = (s: LatencySamples): LatencySamples => ({ ...s, p50Ms: round(s.p50Ms, 1), p99Ms: round(s.p99Ms, 1), maxMs: round(s.maxMs, 1) });
   return {
     ...summary(headline.samples),
+    warmupTrials: WARMUP_TRIALS,
     pollIntervalMs,
     endPoint: endPoint.name,
     mode: wsUsed ? 'websocket' : 'polling',

@@ -41,11 +41,21 @@ function gc(): void {
   }
 }
 
-/** Two collections a moment apart: buffers released by the first (the store's start-up data) go in the second. */
-async function collect(): Promise<void> {
-  gc();
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  gc();
+/**
+ * Collect until RSS settles: for a second or so after the store opens, V8 compiles the hot parts of
+ * PGlite's WebAssembly in the background and RSS swings by hundreds of MB, so a single reading
+ * taken then makes a baseline that later readings fall below.
+ */
+async function settle(): Promise<void> {
+  let last = Number.NaN;
+  let steady = 0;
+  for (let i = 0; i < 40 && steady < 2; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const rss = process.memoryUsage().rss;
+    steady = Math.abs(rss - last) < 2 ** 21 ? steady + 1 : 0;
+    last = rss;
+  }
 }
 
 export async function benchMemory(options: { config: Config; pending: number; logger: Logger }): Promise<MemoryResult> {
@@ -63,7 +73,7 @@ export async function benchMemory(options: { config: Config; pending: number; lo
     });
   try {
     await judge();
-    await collect();
+    await settle();
     const baseline = process.memoryUsage();
     const chunk = 20_000;
     const now = Math.floor(Date.now() / 1000);
@@ -93,7 +103,7 @@ export async function benchMemory(options: { config: Config; pending: number; lo
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     if (judgement.pending !== options.pending) logger.warn({ found: judgement.pending, expected: options.pending }, 'memory benchmark: pending count differs');
-    await collect();
+    await settle();
     const after = process.memoryUsage();
     return {
       pending: options.pending,

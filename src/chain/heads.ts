@@ -20,6 +20,8 @@ export interface HeadSubscriptionOptions {
   urls: string[];
   logger: Logger;
   onHead(head: NewHead): void;
+  /** an open subscription was lost (heads may have gone unannounced meanwhile) */
+  onLost?(): void;
   /** connect + subscribe must answer within this (default 5 s) */
   openTimeoutMs?: number;
   /** first retry delay after a failure; doubles up to retryMaxMs (defaults 1 s, 60 s) */
@@ -123,6 +125,7 @@ export function createHeadSubscription(options: HeadSubscriptionOptions): HeadSu
         return;
       }
       failed(position, why, wasSubscribed);
+      if (wasSubscribed) options.onLost?.();
     };
     // give up on a socket without waiting for its close event (a peer that never answers the close)
     const abandon = (why: string) => {

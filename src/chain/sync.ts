@@ -91,7 +91,7 @@ export interface ChainSyncOptions {
   logger: Logger;
   initialRange?: number;
   maxRange?: number;
-  /** logs per response the range grows toward */
+  /** logs per response the range size aims at */
   targetLogs?: number;
   /** blocks below the head where log block hashes are re-checked against headers */
   reorgWindow?: number;
@@ -121,9 +121,12 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   const { chain, rpc, store, sources, logger } = options;
   const log = logger.child({ chain: chain.name });
   const maxRange = options.maxRange ?? 50_000;
-  const targetLogs = options.targetLogs ?? 5_000;
+  const targetLogs = options.targetLogs ?? 10_000;
   const reorgWindow = options.reorgWindow ?? REORG_WINDOW;
-  let range = Math.min(options.initialRange ?? 2_000, maxRange);
+  // small at first: a dense history answers quickly, a sparse one grows 8× per range
+  let range = Math.min(options.initialRange ?? 16, maxRange);
+  /** the largest range the provider has not refused */
+  let ceiling = maxRange;
   let headState: ChainHeadState | undefined;
   let checkpoints: Map<string, Checkpoint> | undefined;
   let startBlock: number | undefined;
@@ -346,15 +349,19 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
 
     const [edges, logs] = await takeRange(group, from, to);
     if (logs instanceof RangeTooLargeError) {
-      if (range === 1) throw new FirebreakError(`${chain.name}: the provider refuses even one block of logs`, { cause: logs });
-      range = Math.max(1, Math.floor(range / 2));
+      const refused = to - from + 1;
+      if (refused === 1) throw new FirebreakError(`${chain.name}: the provider refuses even one block of logs`, { cause: logs });
+      // the provider's limit lies below this size: never grow back to it
+      ceiling = Math.min(ceiling, refused - 1);
+      range = Math.max(1, Math.min(Math.floor(refused / 2), ceiling));
       log.debug({ range }, 'provider refused the range: shrinking');
       return false;
     }
-    // grow toward the target response size, shrink when responses get heavy
-    const fullRange = to - from + 1 === range;
-    if (logs.length > targetLogs) range = Math.max(1, Math.floor(range / 2));
-    else if (logs.length < targetLogs / 4 && fullRange) range = Math.min(maxRange, range * 2);
+    // size the next range from the density just seen, toward `targetLogs` per response
+    const blocks = to - from + 1;
+    const grown = Math.min(maxRange, ceiling, range * 8);
+    if (logs.length > 0) range = Math.max(1, Math.min(grown, Math.floor((blocks * targetLogs) / logs.length)));
+    else if (blocks === range) range = grown;
     // the same group reads on from `to` next: ask for that range now
     const nextAhead = ahead.length ? Math.min(...ahead) : Infinity;
     if (to < head.confirmed && to < nextAhead) prefetch(group, to + 1, rangeEnd(to + 1, head, nextAhead));

@@ -29,7 +29,7 @@ export const benchCommand: CommandSpec = {
     '  --trials N          detection latency trials (default 100)',
     '  --pending N         pending transfers for the memory figure',
     '  --no-peer           skip the Ponder comparison',
-    '  --only A,B          run only these of ingest, peer, latency, memory, api',
+    `  --only A,B          run only these of ${BENCH_NAMES.join(', ')}`,
     '  --output FILE       where to write the results (default bench/results.json)',
   ],
   options: {

@@ -3,35 +3,38 @@
  * there: a transfer whose deposit and finalization are both final never touches the store (most of
  * a backfill is exactly that). Everything else — pending deposits, orphan finalizations, pairs not
  * yet final — is written as rows, so the store answers "what is pending" exactly as before.
+ * Held logs are kept raw with their transfer key; only the ones written are fully decoded.
  *
- * Durability: while a side holds rows its stored checkpoint does not move; the flush writes the
+ * Durability: while a side holds logs its stored checkpoint does not move; the flush writes the
  * rows and both sides' checkpoints in one transaction. A crash before the flush only means those
  * blocks are read again.
  *
- * Once a side holds rows, every later range of that side is held too (even near the head), so its
- * checkpoint never passes rows that are not stored. Flushes happen before a bridge is judged, when
- * the held rows exceed `maxHeld`, and before a rollback.
+ * Once a side holds logs, every later range of that side is held too (even near the head), so its
+ * checkpoint never passes logs that are not stored. Flushes happen before a bridge is judged, when
+ * the book holds more than `maxHeld` logs, and before a rollback.
  */
-import type { Checkpoint } from '../store/checkpoints.ts';
+import type { RawLog } from '../chain/blocks.ts';
+import type { IngestRange } from '../chain/sync.ts';
 import { saveCheckpoint } from '../store/checkpoints.ts';
 import type { Db } from '../store/store.ts';
 import { type DepositRow, type FinalizationRow, insertDeposits, insertFinalizations } from '../store/transfers.ts';
 
 export type BridgeSide = 'source' | 'destination';
 
-export interface HeldRange {
-  /** the checkpoint this range brings the side to */
-  checkpoint: Checkpoint;
-  /** highest block of this side's chain below the reorg window (head − reorgWindow) */
-  finalBlock: number;
+export interface PairingBookOptions {
+  maxHeld?: number;
+  /** full rows for the logs that are written */
+  depositRows(logs: RawLog[]): DepositRow[];
+  finalizationRows(logs: RawLog[]): FinalizationRow[];
 }
 
 export interface PairingBook {
+  readonly maxHeld: number;
   /** whether a range of this side goes to the book rather than straight to the store */
-  holds(side: BridgeSide, range: HeldRange): boolean;
-  holdDeposits(rows: DepositRow[], range: HeldRange): void;
-  holdFinalizations(rows: FinalizationRow[], range: HeldRange): void;
-  /** held rows of both sides */
+  holds(side: BridgeSide, range: IngestRange): boolean;
+  /** keep a range's logs with their transfer keys (null: not the configured event, dropped) */
+  hold(side: BridgeSide, logs: RawLog[], keys: Array<string | null>, range: IngestRange): void;
+  /** logs held, both sides */
   held(): number;
   /** pair what is held, write the rest and both sides' checkpoints (inside the caller's transaction) */
   flush(trx: Db): Promise<FlushResult>;
@@ -43,60 +46,67 @@ export interface FlushResult {
   finalizations: number;
 }
 
-interface SideState<Row> {
-  rows: Row[];
-  checkpoint: Checkpoint | undefined;
+interface Held {
+  logs: RawLog[];
+  keys: string[];
+  checkpoint: IngestRange['checkpoint'] | undefined;
+  /** the highest final block seen for this side's chain */
   finalBlock: number;
 }
 
-export function createPairingBook(options: { maxHeld?: number } = {}): PairingBook & { readonly maxHeld: number } {
-  const maxHeld = options.maxHeld ?? 250_000;
-  let deposits: SideState<DepositRow> = { rows: [], checkpoint: undefined, finalBlock: -1 };
-  let finalizations: SideState<FinalizationRow> = { rows: [], checkpoint: undefined, finalBlock: -1 };
+const empty = (finalBlock: number): Held => ({ logs: [], keys: [], checkpoint: undefined, finalBlock });
 
-  function note<Row>(side: SideState<Row>, range: HeldRange): void {
-    side.checkpoint = range.checkpoint;
-    side.finalBlock = Math.max(side.finalBlock, range.finalBlock);
-  }
+export function createPairingBook(options: PairingBookOptions): PairingBook {
+  const maxHeld = options.maxHeld ?? 250_000;
+  const sides: Record<BridgeSide, Held> = { source: empty(-1), destination: empty(-1) };
 
   return {
     maxHeld,
     holds(side, range) {
-      const state = side === 'source' ? deposits : finalizations;
-      // already holding: keep holding, or the checkpoint would pass rows that are not stored
-      return state.checkpoint !== undefined || range.checkpoint.blockNumber <= range.finalBlock;
+      // already holding: keep holding, or the checkpoint would pass logs that are not stored
+      return sides[side].checkpoint !== undefined || range.checkpoint.blockNumber <= range.finalBlock;
     },
-    holdDeposits(rows, range) {
-      for (const row of rows) deposits.rows.push(row);
-      note(deposits, range);
+    hold(side, logs, keys, range) {
+      const held = sides[side];
+      for (let i = 0; i < logs.length; i++) {
+        const key = keys[i];
+        if (key === null || key === undefined) continue;
+        held.logs.push(logs[i]!);
+        held.keys.push(key);
+      }
+      held.checkpoint = range.checkpoint;
+      held.finalBlock = Math.max(held.finalBlock, range.finalBlock);
     },
-    holdFinalizations(rows, range) {
-      for (const row of rows) finalizations.rows.push(row);
-      note(finalizations, range);
-    },
-    held: () => deposits.rows.length + finalizations.rows.length,
+    held: () => sides.source.logs.length + sides.destination.logs.length,
     async flush(trx) {
       // take everything now: ranges held while this transaction runs belong to the next flush
-      const d = deposits;
-      const f = finalizations;
-      deposits = { rows: [], checkpoint: undefined, finalBlock: d.finalBlock };
-      finalizations = { rows: [], checkpoint: undefined, finalBlock: f.finalBlock };
-      // first deposit per id (a replayed id is not a second transfer), then every finalization
-      const depositByKey = new Map<string, DepositRow>();
-      for (const row of d.rows) if (!depositByKey.has(row.transferKey)) depositByKey.set(row.transferKey, row);
-      const keptFinalizations: FinalizationRow[] = [];
+      const d = sides.source;
+      const f = sides.destination;
+      sides.source = empty(d.finalBlock);
+      sides.destination = empty(f.finalBlock);
+      // the first deposit of each id counts (a replayed id is not a second transfer)
+      const firstDeposit = new Map<string, number>();
+      for (let i = 0; i < d.keys.length; i++) if (!firstDeposit.has(d.keys[i]!)) firstDeposit.set(d.keys[i]!, i);
+      const settledDeposit = new Uint8Array(d.logs.length);
+      const keptFinalizations: RawLog[] = [];
       let settled = 0;
-      for (const row of f.rows) {
-        const deposit = depositByKey.get(row.transferKey);
-        if (deposit && deposit.blockNumber <= d.finalBlock && row.blockNumber <= f.finalBlock && depositByKey.delete(row.transferKey)) settled++;
-        else keptFinalizations.push(row);
+      for (let j = 0; j < f.keys.length; j++) {
+        const i = firstDeposit.get(f.keys[j]!);
+        const log = f.logs[j]!;
+        if (i !== undefined && settledDeposit[i] === 0 && d.logs[i]!.blockNumber <= d.finalBlock && log.blockNumber <= f.finalBlock) {
+          settledDeposit[i] = 1;
+          settled++;
+        } else keptFinalizations.push(log);
       }
-      const keptDeposits = [...depositByKey.values()];
-      await insertDeposits(trx, keptDeposits);
-      await insertFinalizations(trx, keptFinalizations);
+      const keptDeposits: RawLog[] = [];
+      for (let i = 0; i < d.logs.length; i++) if (settledDeposit[i] === 0 && firstDeposit.get(d.keys[i]!) === i) keptDeposits.push(d.logs[i]!);
+      const depositRows = options.depositRows(keptDeposits);
+      const finalizationRows = options.finalizationRows(keptFinalizations);
+      await insertDeposits(trx, depositRows);
+      await insertFinalizations(trx, finalizationRows);
       if (d.checkpoint) await saveCheckpoint(trx, d.checkpoint);
       if (f.checkpoint) await saveCheckpoint(trx, f.checkpoint);
-      return { settled, deposits: keptDeposits.length, finalizations: keptFinalizations.length };
+      return { settled, deposits: depositRows.length, finalizations: finalizationRows.length };
     },
   };
 }

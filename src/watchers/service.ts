@@ -48,6 +48,8 @@ export interface ChainHeadsView extends HeadSubscriptionState {
   name: string;
   /** passes started early by a notification */
   wakeups: number;
+  /** a pass (or its judgement) is running */
+  passing: boolean;
 }
 
 /** One chain's pass scheduling: a poll timer, a subscription, and the no-overlap bookkeeping. */
@@ -59,13 +61,22 @@ interface Runner {
   notified: number;
   lagRetried: number;
   wakeups: number;
+  /** timer passes in a row that found blocks no notification announced */
+  unannounced: number;
   subscription: HeadSubscription | undefined;
 }
 
 /** delay of the quick retry when the notified head is not yet served over HTTP */
 const LAGGING_RETRY_MS = 50;
+/**
+ * While a subscription is open the poll timer is a safety net, run this many times less often: a
+ * pass running when a head arrives delays that head's pass, and every poll is an RPC call. Two
+ * timer passes in a row finding blocks that no notification announced mean a silent socket: it is
+ * replaced, and polling runs at the full rate until the new one is open.
+ */
+const SUBSCRIBED_POLL_FACTOR = 4;
+const SILENT_AFTER_PASSES = 2;
 
-const __t=(m:string)=>{if(process.env.TRACE)process.stderr.write(`${performance.now().toFixed(1)} ${m}\n`)};
 export function createWatchService(options: WatchServiceOptions) {
   const { config, store, rpc, syncs, logger } = options;
   const now = options.now ?? Date.now;
@@ -90,11 +101,8 @@ export function createWatchService(options: WatchServiceOptions) {
     const view = chains.get(name)!;
     const sync = syncs[name]!;
     try {
-      __t(`pass ${name} start`);
       await sync.pollHead();
-      __t(`pass ${name} head ${sync.head()?.head}`);
       for (let i = 0; i < 50 && running; i++) if (await sync.step()) break;
-      __t(`pass ${name} stepped`);
       view.head = sync.head();
       view.caughtUp = sync.caughtUp();
       view.lastError = null;
@@ -119,9 +127,6 @@ export function createWatchService(options: WatchServiceOptions) {
   }
 
   async function judgeAll(): Promise<void> {
-    __t('judge start'); try { await judgeAll2(); } finally { __t('judge end'); }
-  }
-  async function judgeAll2(): Promise<void> {
     const prices = createPriceBook({
       rpcFor: (chain) => rpc[chain]!,
       chainTime: (chain) => chains.get(chain)?.head?.headTimestamp,
@@ -155,11 +160,11 @@ export function createWatchService(options: WatchServiceOptions) {
   }
 
   const runners = new Map<string, Runner>(
-    [...chains.keys()].map((name) => [name, { timer: undefined, busy: false, again: false, notified: 0, lagRetried: 0, wakeups: 0, subscription: undefined }]),
+    [...chains.keys()].map((name) => [name, { timer: undefined, busy: false, again: false, notified: 0, lagRetried: 0, wakeups: 0, unannounced: 0, subscription: undefined }]),
   );
 
   /** run the chain's pass now, or once more right after the one in progress */
-  function wake(name: string): void {
+  function wake(name: string, byTimer = false): void {
     const runner = runners.get(name)!;
     if (!running) return;
     if (runner.busy) {
@@ -169,14 +174,17 @@ export function createWatchService(options: WatchServiceOptions) {
     clearTimeout(runner.timer);
     runner.timer = undefined;
     runner.busy = true;
-    void tracked(cycle(name, runner));
+    void tracked(cycle(name, runner, byTimer));
   }
 
-  async function cycle(name: string, runner: Runner): Promise<void> {
+  async function cycle(name: string, runner: Runner, byTimer: boolean): Promise<void> {
     try {
       do {
         runner.again = false;
+        const before = chains.get(name)!.head?.head;
         await passChain(name);
+        if (byTimer) checkSilence(name, runner, before);
+        byTimer = false;
         if (!running) return;
         judging = judging.then(judgeAll, judgeAll);
         await judging;
@@ -191,15 +199,28 @@ export function createWatchService(options: WatchServiceOptions) {
     if (!running) return;
     const interval = config.chains[name]!.pollIntervalMs;
     const view = chains.get(name)!;
-    let delay = interval;
+    let delay = runner.subscription?.state().subscribed ? interval * SUBSCRIBED_POLL_FACTOR : interval;
     if (runner.notified > (view.head?.head ?? 0) && runner.notified !== runner.lagRetried && !view.lastError) {
       runner.lagRetried = runner.notified;
       delay = Math.min(LAGGING_RETRY_MS, interval);
     }
     runner.timer = setTimeout(() => {
       runner.timer = undefined;
-      wake(name);
+      wake(name, true);
     }, delay);
+  }
+
+  function checkSilence(name: string, runner: Runner, before: number | undefined): void {
+    const head = chains.get(name)!.head?.head;
+    const subscription = runner.subscription;
+    if (!subscription?.state().subscribed || before === undefined || head === undefined) return;
+    const unannounced = head > before && head > runner.notified;
+    runner.unannounced = unannounced ? runner.unannounced + 1 : 0;
+    if (runner.unannounced < SILENT_AFTER_PASSES) return;
+    logger.warn({ chain: name, rpc: subscription.state().rpc, head, notified: runner.notified }, 'head subscription silent; reconnecting');
+    runner.unannounced = 0;
+    void tracked(subscription.stop());
+    subscribe(name, runner);
   }
 
   function subscribe(name: string, runner: Runner): void {
@@ -208,11 +229,12 @@ export function createWatchService(options: WatchServiceOptions) {
       urls: config.chains[name]!.rpc,
       logger,
       onHead(head) {
-        __t(`notified ${name} ${head.number} busy=${runner.busy}`);
         runner.notified = Math.max(runner.notified, head.number);
         if (!runner.busy) runner.wakeups++;
         wake(name);
       },
+      // back to the full poll rate now, and a pass for what the dying socket may have swallowed
+      onLost: () => wake(name),
     });
     runner.subscription.start();
   }
@@ -253,6 +275,7 @@ export function createWatchService(options: WatchServiceOptions) {
         name,
         ...(runner.subscription?.state() ?? { subscribed: false, rpc: null, notifications: 0 }),
         wakeups: runner.wakeups,
+        passing: runner.busy,
       })),
     judgements: (): BridgeJudgement[] => [...judgements.values()],
   };

@@ -22,6 +22,8 @@ interface Relay {
   url: string;
   /** refuse WebSocket upgrades (HTTP keeps working) */
   refuse: boolean;
+  /** swallow subscription notifications, keep the connection (a silently dead socket) */
+  mute: boolean;
   /** JSON-RPC methods received over WebSocket, in order */
   wsMethods: string[];
   open(): number;
@@ -42,6 +44,7 @@ async function startRelay(upstreamHttp: string, upstreamWs: string): Promise<Rel
   const relay: Relay = {
     url: '',
     refuse: false,
+    mute: false,
     wsMethods: [],
     open: () => clients.size,
     drop() {
@@ -64,7 +67,11 @@ async function startRelay(upstreamHttp: string, upstreamWs: string): Promise<Rel
       const upstream = new WsClient(upstreamWs);
       const queue: string[] = [];
       upstream.on('open', () => queue.splice(0).forEach((m) => upstream.send(m)));
-      upstream.on('message', (data) => client.readyState === WsClient.OPEN && client.send(data.toString()));
+      upstream.on('message', (data) => {
+        const text = data.toString();
+        if (relay.mute && text.includes('"eth_subscription"')) return;
+        if (client.readyState === WsClient.OPEN) client.send(text);
+      });
       client.on('message', (data) => {
         const text = data.toString();
         relay.wsMethods.push((JSON.parse(text) as { method: string }).method);
@@ -206,6 +213,37 @@ describe('new-head subscriptions', () => {
     const again = await mine();
     await until(`head ${again} read`, () => w.head() >= again, 30_000, 20);
     await w.stop();
+  });
+
+  it('a socket that goes silent is noticed by the poll and replaced', { timeout: 120_000 }, async () => {
+    const logger = recordingLogger();
+    const w = await watching({ rpc: relay.url, pollIntervalMs: 200, logger });
+    await until('subscribed', () => w.heads().subscribed, 30_000, 20);
+    onTestFinished(() => {
+      relay.mute = false;
+    });
+    relay.mute = true;
+    const opened = relay.wsMethods.filter((m) => m === 'eth_subscribe').length;
+    // blocks keep coming; only the (slowed) poll sees them, until the socket is judged silent
+    await until(
+      'silence noticed',
+      async () => {
+        await mine();
+        return logger.lines.some((l) => l.msg === 'head subscription silent; reconnecting');
+      },
+      60_000,
+      300,
+    );
+    const target = Number(await chains.source.publicClient.getBlockNumber({ cacheTime: 0 }));
+    await until(`head ${target} read`, () => w.head() >= target, 30_000, 20);
+    relay.mute = false;
+    await until('subscribed anew', () => relay.wsMethods.filter((m) => m === 'eth_subscribe').length > opened && w.heads().subscribed, 30_000, 20);
+    const notified = w.heads().notifications;
+    const again = await mine();
+    await until('notified on the new socket', () => w.heads().notifications > notified, 30_000, 20);
+    await until(`head ${again} read`, () => w.head() >= again, 30_000, 20);
+    await w.stop();
+    await until('every socket closed', () => relay.open() === 0, 10_000, 20);
   });
 
   it('an RPC without WebSocket (upgrade refused): polling alone still detects new heads', { timeout: 90_000 }, async () => {
