@@ -3,7 +3,8 @@
  * `/api/v2/summary.json`) on loopback with 100 open incidents, hit by autocannon (a dev
  * dependency of the benchmark) for a few seconds. autocannon runs as its own process (its CLI,
  * `--json`): in this process it would take the server's one JS thread for itself. Requests per
- * second and latency percentiles are autocannon's own figures.
+ * second and latency percentiles are autocannon's own figures. Plain and gzip runs alternate over
+ * a few rounds (the machine may be shared); each figure is its median round's.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -16,17 +17,24 @@ import type { DrillBridge } from '../drill/bridge.ts';
 import { benchConfig } from './ingest.ts';
 
 export interface ApiResult {
+  /** the median round (no Accept-Encoding, as autocannon sends by default) */
   summaryRps: number;
   p50Ms: number;
   p99Ms: number;
   openIncidents: number;
   connections: number;
+  /** per run */
   seconds: number;
+  rounds: number;
+  /** every round's requests/s, plain and gzip */
+  rpsRounds: number[];
+  gzipRpsRounds: number[];
   errors: number;
-  /** CPU time of the service's process per request (user + system): steadier than requests/s on a shared machine */
+  /** CPU time of the service's process per request in the median round (user + system, its background work included) */
   serverCpuUsPerRequest: number;
-  /** the same load with `Accept-Encoding: gzip`, as browsers and most HTTP clients ask */
+  /** the same load with `Accept-Encoding: gzip`, as browsers and most HTTP clients ask (median round) */
   gzipRps: number;
+  gzipP50Ms: number;
   gzipP99Ms: number;
 }
 
@@ -62,7 +70,39 @@ async function autocannon(url: string, connections: number, seconds: number, hea
   return JSON.parse(line) as AutocannonJson;
 }
 
-export async function benchApi(options: { bridge: DrillBridge; logger: Logger; incidents?: number; seconds?: number; connections?: number }): Promise<ApiResult> {
+interface Run {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  cpuUsPerRequest: number;
+}
+
+async function measured(url: string, connections: number, seconds: number, headers: string[] = []): Promise<Run> {
+  const cpu = process.cpuUsage();
+  const result = await autocannon(url, connections, seconds, headers);
+  const used = process.cpuUsage(cpu);
+  return {
+    rps: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    cpuUsPerRequest: result.requests.total > 0 ? (used.user + used.system) / result.requests.total : 0,
+  };
+}
+
+function median(runs: Run[]): Run {
+  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
+}
+
+export async function benchApi(options: {
+  bridge: DrillBridge;
+  logger: Logger;
+  incidents?: number;
+  seconds?: number;
+  connections?: number;
+  rounds?: number;
+}): Promise<ApiResult> {
   const port = await freePort();
   const config = benchConfig(options.bridge, { extra: { server: { host: '127.0.0.1', port, apiTokens: [] }, ipfs: { enabled: false } } });
   const service = await startService({ config, logger: options.logger, listen: true, tickMs: 60_000, integrations: [createMirrorIntegration] });
@@ -78,23 +118,32 @@ export async function benchApi(options: { bridge: DrillBridge; logger: Logger; i
     if (body.incidents?.length !== incidents) throw new FirebreakError(`/api/v2/summary.json lists ${body.incidents?.length} incidents, expected ${incidents}`, { code: 'bench_api' });
     const connections = options.connections ?? 50;
     const duration = options.seconds ?? 5;
-    // a short first run warms the JIT on both sides; the figures are the second run's
+    const rounds = options.rounds ?? 3;
+    // a short first run warms the JIT on both sides; it is not counted
     await autocannon(url, connections, 1);
-    const cpu = process.cpuUsage();
-    const result = await autocannon(url, connections, duration);
-    const used = process.cpuUsage(cpu);
-    const gzip = await autocannon(url, connections, duration, ['accept-encoding=gzip']);
+    const plain: Run[] = [];
+    const gzip: Run[] = [];
+    for (let round = 0; round < rounds; round++) {
+      plain.push(await measured(url, connections, duration));
+      gzip.push(await measured(url, connections, duration, ['accept-encoding=gzip']));
+    }
+    const p = median(plain);
+    const g = median(gzip);
     return {
-      summaryRps: result.requests.average,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
+      summaryRps: p.rps,
+      p50Ms: p.p50Ms,
+      p99Ms: p.p99Ms,
       openIncidents: incidents,
       connections,
       seconds: duration,
-      errors: result.errors + result.timeouts + result.non2xx + gzip.errors + gzip.timeouts + gzip.non2xx,
-      serverCpuUsPerRequest: result.requests.total > 0 ? (used.user + used.system) / result.requests.total : 0,
-      gzipRps: gzip.requests.average,
-      gzipP99Ms: gzip.latency.p99,
+      rounds,
+      rpsRounds: plain.map((r) => Math.round(r.rps)),
+      gzipRpsRounds: gzip.map((r) => Math.round(r.rps)),
+      errors: [...plain, ...gzip].reduce((sum, r) => sum + r.errors, 0),
+      serverCpuUsPerRequest: p.cpuUsPerRequest,
+      gzipRps: g.rps,
+      gzipP50Ms: g.p50Ms,
+      gzipP99Ms: g.p99Ms,
     };
   } finally {
     await service.stop();

@@ -212,7 +212,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       say('api: /api/v2/summary.json under load (autocannon, 100 open incidents)');
       const api = await benchApi({ bridge: chains.bridge, logger, seconds: options.apiSeconds });
       results.api = { available: true, ...rounded(api) };
-      say(`  ${Math.round(api.summaryRps)} requests/s, p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms; with gzip ${Math.round(api.gzipRps)} requests/s, p99 ${api.gzipP99Ms} ms`);
+      say(`  ${Math.round(api.summaryRps)} requests/s, p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms (rounds ${api.rpsRounds.join(', ')}); with gzip ${Math.round(api.gzipRps)} requests/s, p99 ${api.gzipP99Ms} ms (rounds ${api.gzipRpsRounds.join(', ')})`);
     } catch (error) {
       results.api = { available: false, reason: reasonOf(error), summaryRps: null };
       say(`  api failed: ${reasonOf(error)}`);

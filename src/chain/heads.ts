@@ -132,8 +132,12 @@ export function createHeadSubscription(options: HeadSubscriptionOptions): HeadSu
       ws.close();
       end(why);
     };
-    // covers the upgrade and the eth_subscribe answer
-    const openTimer = setTimeout(() => abandon(`no subscription within ${openTimeoutMs} ms`), openTimeoutMs);
+    // covers the upgrade and the eth_subscribe answer; after an event-loop stall the timer would run
+    // before the I/O that already answered, so the answer gets its turn first (setImmediate)
+    const openTimer = setTimeout(
+      () => setImmediate(() => !ended && !wasSubscribed && abandon(`no subscription within ${openTimeoutMs} ms`)),
+      openTimeoutMs,
+    );
     ws.onopen = () => {
       send(ws, 'eth_subscribe', ['newHeads'], (message) => {
         if (ended) return;

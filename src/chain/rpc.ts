@@ -52,7 +52,9 @@ interface JsonRpcResponse {
 }
 
 export function createRpcClient(options: RpcClientOptions): RpcClient {
-  const { urls, logger } = options;
+  const { logger } = options;
+  // a ws(s):// entry (there for head subscriptions) is asked over HTTP at the same address
+  const urls = options.urls.map((url) => url.replace(/^ws(s?):\/\//i, 'http$1://'));
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const restMs = options.restMs ?? 30_000;

@@ -13,7 +13,7 @@ import { renderStatusPage } from './render/page.ts';
 import type { StatusSnapshot } from './render/public.ts';
 import { renderHistory, renderSummary } from './render/summary.ts';
 import { escapeHtml } from './render/text.ts';
-import { perSnapshot, serveJson } from './served-json.ts';
+import { perSnapshot, serveCached } from './served.ts';
 
 export interface MirrorRoutesDeps {
   snapshot: () => Promise<StatusSnapshot>;
@@ -63,22 +63,25 @@ function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array>
 
 export function mirrorRoutes(deps: MirrorRoutesDeps): Hono {
   const app = new Hono();
-  const summaryJson = perSnapshot(renderSummary);
-  const historyJson = perSnapshot(renderHistory);
-
-  const page = async (c: Context, linkPrefix: string) =>
-    c.html(renderStatusPage(await deps.snapshot(), { linkPrefix }), 200, { 'content-security-policy': HTML_CSP, 'cache-control': 'no-cache' });
-  const atom = async (c: Context) => c.body(renderFeed(await deps.snapshot()), 200, { 'content-type': 'application/atom+xml; charset=utf-8' });
-
+  // every public document is rendered once per snapshot and served as shared bytes (served.ts)
+  const jsonHeaders = { 'content-type': 'application/json', 'cache-control': 'no-cache' };
+  const pageHeaders = { 'content-type': 'text/html; charset=UTF-8', 'content-security-policy': HTML_CSP, 'cache-control': 'no-cache' };
+  const summaryJson = perSnapshot((snapshot) => JSON.stringify(renderSummary(snapshot)), jsonHeaders);
+  const historyJson = perSnapshot((snapshot) => JSON.stringify(renderHistory(snapshot)), jsonHeaders);
+  const feed = perSnapshot(renderFeed, { 'content-type': 'application/atom+xml; charset=utf-8' });
   // at /status the page's relative links need the folder; at /status/ and on IPFS they do not
-  app.get('/status', (c) => page(c, 'status/'));
-  app.get('/status/', (c) => page(c, ''));
-  app.get('/status/summary.json', async (c) => serveJson(c, summaryJson(await deps.snapshot())));
-  app.get('/status/history.json', async (c) => serveJson(c, historyJson(await deps.snapshot())));
-  app.get('/status/feed.xml', atom);
-  app.get('/feed.xml', atom);
-  app.get('/api/v2/summary.json', async (c) => serveJson(c, summaryJson(await deps.snapshot())));
-  app.get('/api/v2/incidents.json', async (c) => serveJson(c, historyJson(await deps.snapshot())));
+  const pageInFolder = perSnapshot((snapshot) => renderStatusPage(snapshot, { linkPrefix: 'status/' }), pageHeaders);
+  const pageAtFolder = perSnapshot((snapshot) => renderStatusPage(snapshot, { linkPrefix: '' }), pageHeaders);
+  const serving = (document: typeof feed) => async (c: Context) => serveCached(c, document(await deps.snapshot()));
+
+  app.get('/status', serving(pageInFolder));
+  app.get('/status/', serving(pageAtFolder));
+  app.get('/status/summary.json', serving(summaryJson));
+  app.get('/status/history.json', serving(historyJson));
+  app.get('/status/feed.xml', serving(feed));
+  app.get('/feed.xml', serving(feed));
+  app.get('/api/v2/summary.json', serving(summaryJson));
+  app.get('/api/v2/incidents.json', serving(historyJson));
   app.get('/api/mirror', (c) => {
     const state = deps.state();
     return c.json({ cid: state.cid, ipns: state.ipns, publishedAt: state.publishedAt, multiaddrs: state.multiaddrs });

@@ -44,9 +44,9 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { m
     depositRows: (logs) => deposits.rows(bridge.id, logs),
     finalizationRows: (logs) => finalizations.rows(bridge.id, logs),
   });
-  async function settle(trx: Db): Promise<void> {
+  async function settle(trx: Db, pair = true): Promise<void> {
     if (book.held() === 0) return;
-    const result = await book.flush(trx);
+    const result = await book.flush(trx, { pair });
     log.debug(result, 'pairing book written');
   }
   /** hold the range (writing the book when it is full), or say it is not held */
@@ -68,7 +68,7 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { m
       await insertDeposits(trx, deposits.rows(bridge.id, logs));
     },
     async rollback(trx, block) {
-      await settle(trx);
+      await settle(trx, false); // rows, not pairs: the rollback must be able to take either side back
       await deleteDepositsAbove(trx, bridge.id, block);
     },
     reset: (trx) => deleteBridgeSide(trx, bridge.id, 'source'),
@@ -85,7 +85,7 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { m
       await insertFinalizations(trx, finalizations.rows(bridge.id, logs));
     },
     async rollback(trx, block) {
-      await settle(trx);
+      await settle(trx, false); // rows, not pairs: the rollback must be able to take either side back
       await deleteFinalizationsAbove(trx, bridge.id, block);
     },
     reset: (trx) => deleteBridgeSide(trx, bridge.id, 'destination'),

@@ -36,8 +36,12 @@ export interface PairingBook {
   hold(side: BridgeSide, logs: RawLog[], keys: Array<string | null>, range: IngestRange): void;
   /** logs held, both sides */
   held(): number;
-  /** pair what is held, write the rest and both sides' checkpoints (inside the caller's transaction) */
-  flush(trx: Db): Promise<FlushResult>;
+  /**
+   * pair what is held, write the rest and both sides' checkpoints (inside the caller's transaction).
+   * `pair: false` writes every held log as a row (before a rollback: a pair dropped here could
+   * not be undone by it).
+   */
+  flush(trx: Db, options?: { pair?: boolean }): Promise<FlushResult>;
 }
 
 export interface FlushResult {
@@ -78,7 +82,8 @@ export function createPairingBook(options: PairingBookOptions): PairingBook {
       held.finalBlock = Math.max(held.finalBlock, range.finalBlock);
     },
     held: () => sides.source.logs.length + sides.destination.logs.length,
-    async flush(trx) {
+    async flush(trx, flushOptions = {}) {
+      const pair = flushOptions.pair ?? true;
       // take everything now: ranges held while this transaction runs belong to the next flush
       const d = sides.source;
       const f = sides.destination;
@@ -93,7 +98,7 @@ export function createPairingBook(options: PairingBookOptions): PairingBook {
       for (let j = 0; j < f.keys.length; j++) {
         const i = firstDeposit.get(f.keys[j]!);
         const log = f.logs[j]!;
-        if (i !== undefined && settledDeposit[i] === 0 && d.logs[i]!.blockNumber <= d.finalBlock && log.blockNumber <= f.finalBlock) {
+        if (pair && i !== undefined && settledDeposit[i] === 0 && d.logs[i]!.blockNumber <= d.finalBlock && log.blockNumber <= f.finalBlock) {
           settledDeposit[i] = 1;
           settled++;
         } else keptFinalizations.push(log);

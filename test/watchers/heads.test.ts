@@ -157,12 +157,16 @@ describe('new-head subscriptions', () => {
       maxInPass: () => maxInPass,
       head: () => watch.chains().find((c) => c.name === 'ethereum')?.head?.head ?? -1,
       heads: () => watch.heads().find((h) => h.name === 'ethereum')!,
+      stopped: false,
       async stop() {
+        if (handle.stopped) return;
+        handle.stopped = true;
         await watch.stop();
         await store.close();
       },
     };
-    open.push(handle);
+    // stopped even when the test fails, so that no socket of it outlives the test
+    onTestFinished(() => handle.stop().catch(() => {}));
     watch.start();
     await until('caught up', () => watch.chains().every((c) => c.caughtUp), 60_000, 20);
     return handle;
@@ -196,6 +200,7 @@ describe('new-head subscriptions', () => {
     onTestFinished(() => {
       relay.refuse = false;
     });
+    const mark = logger.lines.length;
     relay.refuse = true;
     relay.drop();
     await until('subscription lost', () => !w.heads().subscribed, 30_000, 20);
@@ -203,8 +208,9 @@ describe('new-head subscriptions', () => {
     await until(`head ${target} read by polling`, () => w.head() >= target, 30_000, 20);
     // let a few retries fail (1 s, then 2 s): still one line, for the source chain only
     await until('two failed retries', () => logger.lines.filter((l) => l.msg === 'head subscription retry failed').length >= 2, 30_000);
-    expect(logger.lines.filter((l) => l.msg === FALLBACK)).toHaveLength(1);
-    expect(logger.lines.find((l) => l.msg === FALLBACK)!.obj).toMatchObject({ chain: 'ethereum', rpc: 0 });
+    const fallbacks = logger.lines.slice(mark).filter((l) => l.msg === FALLBACK && (l.obj as { chain?: string }).chain === 'ethereum');
+    expect(fallbacks).toHaveLength(1);
+    expect(fallbacks[0]!.obj).toMatchObject({ chain: 'ethereum', rpc: 0 });
     expect(JSON.stringify(logger.lines)).not.toContain(relay.url.replace('http://', ''));
 
     relay.refuse = false;
@@ -275,7 +281,7 @@ describe('new-head subscriptions', () => {
     expect(w.heads().notifications).toBe(notifications);
   });
 
-  it('takes ws:// entries as they are and the rpc list in order', { timeout: 60_000 }, async () => {
+  it('takes ws:// entries (for HTTP too) and the rpc list in order', { timeout: 60_000 }, async () => {
     const heads: NewHead[] = [];
     const sub = createHeadSubscription({
       chain: 'ethereum',
@@ -292,5 +298,13 @@ describe('new-head subscriptions', () => {
     expect(heads.find((h) => h.number === target)!.timestamp).toBeGreaterThan(0);
     await sub.stop();
     expect(sub.state().subscribed).toBe(false);
+
+    // a ws:// entry alone serves the watcher both ways: HTTP at the same address, and heads
+    const w = await watching({ rpc: chains.source.anvil.wsUrl, pollIntervalMs: 600_000 });
+    await until('subscribed', () => w.heads().subscribed, 30_000, 20);
+    const next = await mine();
+    await until(`head ${next} read`, () => w.head() >= next, 30_000, 20);
+    expect(w.watch.chains().find((c) => c.name === 'ethereum')!.lastError).toBeNull();
+    await w.stop();
   });
 });

@@ -1,7 +1,7 @@
 /**
- * The public JSON documents as served: the same JSON as the renderer's, one ETag per snapshot,
- * If-None-Match → 304, gzip for clients that accept it; and in the running service, an incident
- * change shows at once while the snapshot is otherwise refreshed in the background.
+ * The public documents as served: the same JSON, page and feed as the renderers', one ETag per
+ * snapshot, If-None-Match → 304, gzip for clients that accept it; and in the running service, an
+ * incident change shows at once while the snapshot is otherwise refreshed in the background.
  */
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { type Service, startService } from '../../src/app/service.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { createMirrorIntegration } from '../../src/mirror/integration.ts';
 import type { StatusSnapshot } from '../../src/mirror/render/public.ts';
+import { renderFeed } from '../../src/mirror/render/feed.ts';
+import { renderStatusPage } from '../../src/mirror/render/page.ts';
 import { renderHistory, renderSummary } from '../../src/mirror/render/summary.ts';
 import { mirrorRoutes } from '../../src/mirror/routes.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
@@ -66,6 +68,22 @@ describe('summary.json and incidents.json as served', () => {
     expect(revalidated.status).toBe(304);
     const refused = await app.request('/api/v2/summary.json', { headers: { 'accept-encoding': 'gzip;q=0, identity' } });
     expect(refused.headers.get('content-encoding')).toBeNull();
+  });
+
+  it('serves the status page (both link prefixes) and the feed the same way', async () => {
+    const page = await app.request('/status');
+    expect(page.headers.get('content-type')).toBe('text/html; charset=UTF-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(await page.text()).toBe(renderStatusPage(current.snapshot, { linkPrefix: 'status/' }));
+    expect(await (await app.request('/status/')).text()).toBe(renderStatusPage(current.snapshot, { linkPrefix: '' }));
+    const revalidated = await app.request('/status', { headers: { 'if-none-match': page.headers.get('etag')! } });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get('cache-control')).toBe('no-cache');
+    const feed = await app.request('/feed.xml');
+    expect(feed.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    expect(await feed.text()).toBe(renderFeed(current.snapshot));
+    expect((await app.request('/status/feed.xml')).headers.get('etag')).toBe(feed.headers.get('etag'));
   });
 
   it('gives a new snapshot with other content a new ETag', async () => {

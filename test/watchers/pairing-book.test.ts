@@ -1,0 +1,89 @@
+/** The pairing book's rules, on a real embedded store: what is dropped, what is written. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RawLog } from '../../src/chain/blocks.ts';
+import type { IngestRange } from '../../src/chain/sync.ts';
+import { getCheckpoints } from '../../src/store/checkpoints.ts';
+import { createStore, type Store } from '../../src/store/store.ts';
+import { countTransfers, pendingTransfers } from '../../src/store/transfers.ts';
+import { createPairingBook } from '../../src/watchers/pairing.ts';
+
+const log = (block: number, index: number): RawLog => ({
+  address: '0x1',
+  topics: [],
+  data: '0x',
+  blockNumber: block,
+  blockHash: `0x${block}`,
+  blockTimestamp: 1_000 + block,
+  transactionHash: `0x${block}${index}`,
+  logIndex: index,
+  removed: false,
+});
+const range = (source: string, block: number, finalBlock: number): IngestRange => ({
+  checkpoint: { source, chain: source.endsWith('source') ? 'a' : 'b', blockNumber: block, blockHash: `0x${block}`, blockTimestamp: 0, fingerprint: 'f' },
+  finalBlock,
+});
+
+describe('pairing book', () => {
+  let store: Store;
+  let bridge = 0;
+  beforeAll(async () => {
+    store = await createStore({ kind: 'pglite', url: 'memory://' });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  function book(maxHeld?: number) {
+    const id = `b${++bridge}`;
+    const keyOf = (l: RawLog) => `k${l.transactionHash}`;
+    return {
+      id,
+      book: createPairingBook({
+        maxHeld,
+        // the key is carried in the log's tx hash here; rows keep it as transfer key
+        depositRows: (logs) =>
+          logs.map((l) => ({ bridge: id, transferKey: keyOf(l), transferId: keyOf(l), blockNumber: l.blockNumber, blockTimestamp: l.blockTimestamp!, txHash: l.transactionHash, logIndex: l.logIndex, token: null, amount: 1n })),
+        finalizationRows: (logs) =>
+          logs.map((l) => ({ bridge: id, transferKey: keyOf(l), blockNumber: l.blockNumber, blockTimestamp: l.blockTimestamp!, txHash: l.transactionHash, logIndex: l.logIndex })),
+      }),
+    };
+  }
+  // a deposit and a finalization of transfer `k`, with the key in the tx hash
+  const withKey = (block: number, key: string): RawLog => ({ ...log(block, 0), transactionHash: key });
+
+  it('drops pairs final on both sides, writes the rest and both checkpoints', async () => {
+    const { id, book: b } = book();
+    expect(b.holds('source', range(`${id}:source`, 10, 100))).toBe(true);
+    expect(b.holds('source', range(`${id}:source`, 150, 100))).toBe(false);
+    b.hold('source', [withKey(10, 'x1'), withKey(11, 'x2'), withKey(12, 'x3'), withKey(12, 'x1')], ['x1', 'x2', 'x3', 'x1'], range(`${id}:source`, 12, 100));
+    // x2's finalization is above its chain's final block: kept as a row with its deposit
+    b.hold('destination', [withKey(20, 'x1'), withKey(120, 'x2'), withKey(21, 'orphan')], ['x1', 'x2', 'orphan'], range(`${id}:destination`, 120, 100));
+    // once holding, a side keeps holding even near the head
+    expect(b.holds('source', range(`${id}:source`, 150, 100))).toBe(true);
+    const result = await store.transaction((trx) => b.flush(trx));
+    expect(result).toEqual({ settled: 1, deposits: 2, finalizations: 2 });
+    expect(await countTransfers(store.db, id)).toEqual({ deposits: 2, finalizations: 2 });
+    expect((await pendingTransfers(store.db, id)).map((p) => p.transferKey)).toEqual(['kx3']);
+    const points = [...(await getCheckpoints(store.db, 'a')), ...(await getCheckpoints(store.db, 'b'))].filter((c) => c.source.startsWith(`${id}:`));
+    expect(points.map((c) => [c.source, c.blockNumber]).sort()).toEqual([
+      [`${id}:destination`, 120],
+      [`${id}:source`, 12],
+    ]);
+    expect(b.held()).toBe(0);
+    expect(b.holds('source', range(`${id}:source`, 150, 100))).toBe(false);
+  });
+
+  it('with pair: false (before a rollback) every held log becomes a row', async () => {
+    const { id, book: b } = book();
+    b.hold('source', [withKey(10, 'y1')], ['y1'], range(`${id}:source`, 10, 100));
+    b.hold('destination', [withKey(20, 'y1')], ['y1'], range(`${id}:destination`, 20, 100));
+    expect(await store.transaction((trx) => b.flush(trx, { pair: false }))).toEqual({ settled: 0, deposits: 1, finalizations: 1 });
+    expect(await pendingTransfers(store.db, id)).toEqual([]);
+  });
+
+  it('logs that do not decode (null key) are not held', () => {
+    const { id, book: b } = book();
+    b.hold('source', [withKey(10, 'z1'), withKey(10, 'z2')], ['z1', null], range(`${id}:source`, 10, 100));
+    expect(b.held()).toBe(1);
+  });
+});
