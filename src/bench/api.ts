@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { FirebreakError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { startService } from '../app/service.ts';
@@ -36,6 +37,8 @@ export interface ApiResult {
   gzipRps: number;
   gzipP50Ms: number;
   gzipP99Ms: number;
+  /** the machine's 1-minute load average before the runs: on 2 shared cores the figures move with it */
+  loadAverage: number;
 }
 
 interface AutocannonJson {
@@ -119,6 +122,7 @@ export async function benchApi(options: {
     const connections = options.connections ?? 50;
     const duration = options.seconds ?? 5;
     const rounds = options.rounds ?? 3;
+    const loadAverage = loadavg()[0]!;
     // a short first run warms the JIT on both sides; it is not counted
     await autocannon(url, connections, 1);
     const plain: Run[] = [];
@@ -144,6 +148,7 @@ export async function benchApi(options: {
       gzipRps: g.rps,
       gzipP50Ms: g.p50Ms,
       gzipP99Ms: g.p99Ms,
+      loadAverage,
     };
   } finally {
     await service.stop();

@@ -13,6 +13,7 @@ import { runScan } from '../app/scan.ts';
 import { REORG_WINDOW } from '../chain/sync.ts';
 import { drillConfig, type DrillBridge } from '../drill/bridge.ts';
 import { createStore } from '../store/store.ts';
+import { countTransfers } from '../store/transfers.ts';
 import type { EmittedTraffic } from './emit.ts';
 
 export interface RawRun {
@@ -38,6 +39,10 @@ export interface IngestResult {
   raw: RawRun[];
   pendingFound: number;
   pendingExpected: number;
+  /** blocks mined on top of the traffic: the events lie below the reorg window, as in a backfill */
+  depthBlocks: number;
+  /** deposit + finalization rows the scan stored (the rest were paired in memory) */
+  rowsStored: number;
 }
 
 /** The drill bridge as config for the benchmark (in-memory store, polling at 250 ms). */
@@ -124,6 +129,7 @@ export async function benchIngest(options: {
   const rounds = Math.max(1, options.rounds ?? 2);
   const bestBySize = new Map<number, RawRun>();
   const runs: number[] = [];
+  let rowsStored = 0;
   const events = traffic.deposits + traffic.finalizations;
   for (let round = 0; round < rounds; round++) {
     for (const size of sizes) {
@@ -140,6 +146,8 @@ export async function benchIngest(options: {
       if (found !== traffic.pending) {
         throw new FirebreakError(`scan found ${found} pending transfers, expected ${traffic.pending}`, { code: 'bench_mismatch' });
       }
+      const counts = await countTransfers(store.db, config.bridges[0]!.id);
+      rowsStored = counts.deposits + counts.finalizations;
     } finally {
       await store.close();
     }
@@ -161,5 +169,7 @@ export async function benchIngest(options: {
     raw,
     pendingFound,
     pendingExpected: traffic.pending,
+    depthBlocks: REORG_WINDOW + 1,
+    rowsStored,
   };
 }

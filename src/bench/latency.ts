@@ -17,7 +17,7 @@ import { type IntegrationFactory, type Service, startService } from '../app/serv
 import type { Config } from '../config/types.ts';
 import { createCommsIntegration } from '../comms/integration.ts';
 import { countOutbox } from '../store/outbox.ts';
-import { startBenchDiscord } from './discord-standin.ts';
+import { startDiscordStandin } from '../drill/standins/discord.ts';
 import { DRILL_TOKENS, type DrillBridge } from '../drill/bridge.ts';
 import { benchTransferId } from './emit.ts';
 import { benchConfig } from './ingest.ts';
@@ -79,7 +79,7 @@ export function incidentEndPoint(): LatencyEndPoint {
 
 /** The message arriving at the Discord stand-in, sent by the real comms module through its outbox. */
 export async function discordEndPoint(): Promise<LatencyEndPoint> {
-  const discord = await startBenchDiscord();
+  const discord = await startDiscordStandin('bench-bot-token');
   return {
     name: 'message arrived at the Discord stand-in (comms module, outbox, discord.js REST)',
     integrations: [createCommsIntegration],

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
+import { type DiscordStandin, startDiscordStandin } from '../../src/drill/standins/discord.ts';
 import { runCli } from '../support/cli.ts';
 
 const BASE = `

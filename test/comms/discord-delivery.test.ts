@@ -15,7 +15,7 @@ import { type DeliveryEvent, createDeliveryWorker } from '../../src/delivery/wor
 import { createIncidentEngine } from '../../src/incidents/engine.ts';
 import { listOutbox } from '../../src/store/outbox.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
-import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
+import { type DiscordStandin, startDiscordStandin } from '../../src/drill/standins/discord.ts';
 import { commsConfig } from './fixtures.ts';
 import { until as waitUntil } from '../support/wait.ts';
 

@@ -10,7 +10,7 @@ import { sampleIncident } from '../../src/comms/check.ts';
 import type { IncidentCommands } from '../../src/core/commands.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
-import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
+import { type DiscordStandin, startDiscordStandin } from '../../src/drill/standins/discord.ts';
 import { commsConfig } from './fixtures.ts';
 
 let standin: DiscordStandin;

@@ -11,7 +11,7 @@ import { startService, type Service } from '../../src/app/service.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { seedStuckBridge } from '../../src/drill/seed.ts';
 import { listOutbox } from '../../src/store/outbox.ts';
-import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
+import { type DiscordStandin, startDiscordStandin } from '../../src/drill/standins/discord.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { until as waitUntil } from '../support/wait.ts';
 

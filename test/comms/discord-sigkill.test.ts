@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/core/log.ts';
 import { createDeliveryWorker } from '../../src/delivery/worker.ts';
 import { listOutbox } from '../../src/store/outbox.ts';
 import { createStore } from '../../src/store/store.ts';
-import { type DiscordStandin, startDiscordStandin } from '../support/discord-standin.ts';
+import { type DiscordStandin, startDiscordStandin } from '../../src/drill/standins/discord.ts';
 import { crashConfig } from './crash-config.ts';
 import { until as waitUntil } from '../support/wait.ts';
 

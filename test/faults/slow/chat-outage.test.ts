@@ -18,7 +18,7 @@ import { createCommsIntegration } from '../../../src/comms/integration.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { dueHeads, listOutbox, type OutboxRow } from '../../../src/store/outbox.ts';
 import { testClock, type TestClock, testConfig } from '../../comms/telegram-harness.ts';
-import { type DiscordStandin, startDiscordStandin } from '../../support/discord-standin.ts';
+import { type DiscordStandin, startDiscordStandin } from '../../../src/drill/standins/discord.ts';
 import { held, type OutageGate, startOutageGate } from '../../support/faults.ts';
 import { startTelegramStandin, type TelegramStandin } from '../../support/telegram-standin.ts';
 import { until } from '../../support/wait.ts';

@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drillConfig } from '../../../src/drill/bridge.ts';
 import { seedStuckBridge } from '../../../src/drill/seed.ts';
-import { type DiscordStandin, startDiscordStandin } from '../../support/discord-standin.ts';
+import { type DiscordStandin, startDiscordStandin } from '../../../src/drill/standins/discord.ts';
 import { type DrillChains, startDrillChains } from '../../support/drill.ts';
 import { held } from '../../support/faults.ts';
 import { createTestDatabase, postgresAvailable } from '../../support/postgres.ts';

@@ -4,6 +4,7 @@
  * seen before in that channel returns the message already made (no second message); `PATCH
  * .../messages/:mid` edits; `PUT /api/v10/applications/:id/commands` stores command definitions.
  * It can be told to fail the next requests with 5xx or with 429 + retry-after (header and body).
+ * Tests use it as Discord; the benchmark stops its detection-latency clock when a message arrives.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +36,10 @@ export interface DiscordStandin {
   failNext(...failures: Failure[]): void;
   /** messages posted to a channel (not counting nonce replays) */
   inChannel(channelId: string): StandinMessage[];
+  /** when each new message's request arrived (performance.now()), in order */
+  arrivals: number[];
+  /** resolves with the arrival time of the first new message after this call */
+  next(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,8 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
   const interactionReplies: DiscordStandin['interactionReplies'] = [];
   const failures: Failure[] = [];
   let nextId = 1_000_000_000_000_000n;
+  const arrivals: number[] = [];
+  const waiting: Array<(at: number) => void> = [];
 
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -58,7 +65,7 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
     return text ? JSON.parse(text) : {};
   }
 
-  function answer(req: IncomingMessage, res: ServerResponse, body: any): number {
+  function answer(req: IncomingMessage, res: ServerResponse, body: any, receivedAt: number): number {
     const path = (req.url ?? '').split('?')[0]!;
     // interaction webhooks are authorised by their token in the path, not the bot token
     const hook = /^\/api\/v10\/webhooks\/(\d+)\/([\w.-]+)\/messages\/(?:@|%40)original$/.exec(path);
@@ -101,6 +108,8 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
         edits: 0,
       };
       messages.push(message);
+      arrivals.push(receivedAt);
+      for (const resolve of waiting.splice(0)) resolve(receivedAt);
       if (standin.holdResponses) return 200;
       send(res, 200, message);
       return 200;
@@ -129,9 +138,10 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
   }
 
   const server = createServer((req, res) => {
+    const receivedAt = performance.now();
     readBody(req)
       .then((body) => {
-        const status = answer(req, res, body);
+        const status = answer(req, res, body, receivedAt);
         requests.push({ method: req.method ?? '', path: req.url ?? '', status });
       })
       .catch(() => send(res, 400, { message: 'bad JSON', code: 50109 }));
@@ -150,6 +160,8 @@ export async function startDiscordStandin(token = 'standin-bot-token'): Promise<
     interactionReplies,
     failNext: (...more) => failures.push(...more),
     inChannel: (channelId) => messages.filter((m) => m.channel_id === channelId),
+    arrivals,
+    next: () => new Promise<number>((resolve) => waiting.push(resolve)),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
