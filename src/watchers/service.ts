@@ -3,8 +3,8 @@
  * blocks; after every pass the bridges whose two chains are both caught up are judged again.
  * A new-head subscription (WebSocket), when the chain's RPC offers one, only wakes the next pass
  * early: polling stays the source of truth (a slower safety net while the subscription is open),
- * and a chain's passes never overlap (wake-ups during a pass become one follow-up pass). A chain whose RPCs all fail is marked unobservable (never
- * halted); it keeps being retried.
+ * and a chain's passes never overlap (wake-ups during a pass become one follow-up pass). A chain
+ * whose RPCs all fail is marked unobservable (never halted); it keeps being retried.
  */
 import { reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
