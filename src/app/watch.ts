@@ -70,7 +70,7 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   }
   async function settle(bridgeId: string): Promise<void> {
     const sides = books.get(bridgeId);
-    if (sides && sides.held() > 0) await store.transaction((trx) => sides.settle(trx));
+    if (sides?.dirty()) await store.transaction((trx) => sides.settle(trx));
   }
   return { rpc, syncs, settle };
 }

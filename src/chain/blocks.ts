@@ -99,23 +99,33 @@ export async function getLogs(rpc: RpcClient, filter: LogFilter): Promise<RawLog
     { timeoutMs: 60_000 },
   );
   if (!Array.isArray(logs)) throw new RetryableError('eth_getLogs answered with something that is not a list');
-  const out = new Array<RawLog>(logs.length);
+  // normalized in place (no second object per log: a catch-up reads hundreds of thousands)
+  const out = logs as unknown as RawLog[];
   // neighbouring logs share their block and usually their contract: lower-case each string once
   const lower = { address: ['', ''], blockHash: ['', ''] };
+  // one string object per event signature: its hash is computed once for the lookups downstream
+  let topic0 = '';
+  const sameTopic0 = (topics: string[]): string[] => {
+    if (topics.length > 0) {
+      if (topics[0] === topic0) topics[0] = topic0;
+      else topic0 = topics[0]!;
+    }
+    return topics;
+  };
   const lowered = (slot: string[], value: string): string => (slot[0] === value ? slot[1]! : ((slot[0] = value), (slot[1] = value.toLowerCase())));
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i]!;
-    out[i] = {
-      address: lowered(lower.address, log.address),
-      topics: log.topics,
-      data: log.data,
-      blockNumber: Number(log.blockNumber),
-      blockHash: lowered(lower.blockHash, log.blockHash),
-      blockTimestamp: log.blockTimestamp === undefined ? undefined : Number(log.blockTimestamp),
-      transactionHash: log.transactionHash,
-      logIndex: Number(log.logIndex),
-      removed: log.removed === true,
-    };
+    if (!log || typeof log !== 'object' || !Array.isArray(log.topics) || typeof log.data !== 'string' || typeof log.blockHash !== 'string') {
+      throw new RetryableError('eth_getLogs answered with a log that is not one');
+    }
+    const raw = out[i]! as { -readonly [K in keyof RawLog]: RawLog[K] };
+    raw.address = lowered(lower.address, String(log.address));
+    raw.topics = sameTopic0(log.topics);
+    raw.blockNumber = Number(log.blockNumber);
+    raw.blockHash = lowered(lower.blockHash, log.blockHash);
+    raw.blockTimestamp = log.blockTimestamp === undefined ? undefined : Number(log.blockTimestamp);
+    raw.logIndex = Number(log.logIndex);
+    raw.removed = log.removed === true;
   }
   return out;
 }

@@ -18,11 +18,15 @@ import {
   recentHeaders,
   saveChainStatus,
   saveCheckpoint,
+  saveCheckpoints,
   saveHeaders,
 } from '../store/checkpoints.ts';
 import type { Db, Store } from '../store/store.ts';
 import { type BlockHeader, type RawLog, fillTimestamps, getHead, getHeaders, getLogs } from './blocks.ts';
 import { RangeTooLargeError, type RpcClient } from './rpc.ts';
+
+/** Ranges requested ahead of the one being processed during a catch-up. */
+const PREFETCH_DEPTH = 2;
 
 /** Blocks below the head where a reorg is still looked for; what lies deeper is final. */
 export const REORG_WINDOW = 256;
@@ -125,18 +129,22 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   const reorgWindow = options.reorgWindow ?? REORG_WINDOW;
   // small at first: a dense history answers quickly, a sparse one grows 8× per range
   let range = Math.min(options.initialRange ?? 16, maxRange);
-  /** the largest range the provider has not refused */
+  /** below the smallest range the provider refused */
   let ceiling = maxRange;
+  /** the largest range the provider answered */
+  let largestAccepted = 0;
   let headState: ChainHeadState | undefined;
   let checkpoints: Map<string, Checkpoint> | undefined;
   let startBlock: number | undefined;
   let lastProgressAt = 0;
   /**
-   * The next range's logs and edge headers, requested while this range is decoded and stored so
-   * that the RPC is never idle during a catch-up. Used only when the next step asks for exactly
-   * that range; it is checked like a fresh read (parent hash, near-head hashes) when used.
+   * The next ranges' logs and edge headers (this group, in block order), requested while this
+   * range is decoded and stored so that the RPC is never idle during a catch-up. A read is used
+   * when the next step starts where it starts (its end may differ from what the step would ask now:
+   * it was within every bound when asked, and bounds only grow until a reorg, which drops the
+   * queue); it is checked like a fresh read (parent hash, near-head hashes).
    */
-  let prefetched: { key: string; result: Promise<RangeRead> } | undefined;
+  let readAhead: Array<{ group: string; from: number; to: number; result: Promise<RangeRead> }> = [];
 
   type RangeRead = [BlockHeader[], RawLog[] | RangeTooLargeError];
 
@@ -155,22 +163,34 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     ]);
   }
 
-  function rangeKey(group: LogSource[], from: number, to: number): string {
-    return `${group.map((s) => s.key).join(',')}|${from}|${to}`;
+  function groupKey(group: LogSource[]): string {
+    return group.map((s) => s.key).join(',');
   }
 
-  function takeRange(group: LogSource[], from: number, to: number): Promise<RangeRead> {
-    const key = rangeKey(group, from, to);
-    const ready = prefetched?.key === key ? prefetched.result : undefined;
-    prefetched = undefined;
-    return ready ?? readRange(group, from, to);
+  /** the queued read starting at `from`, or a fresh one up to `to` */
+  function takeRange(group: LogSource[], from: number, to: number): { to: number; result: Promise<RangeRead> } {
+    const next = readAhead[0];
+    if (next && next.group === groupKey(group) && next.from === from) {
+      readAhead.shift();
+      return next;
+    }
+    readAhead = [];
+    return { to, result: readRange(group, from, to) };
   }
 
-  function prefetch(group: LogSource[], from: number, to: number): void {
-    const result = readRange(group, from, to);
-    // a failed prefetch is only a missed head start: the step that wants the range reads it again
-    result.catch(() => {});
-    prefetched = { key: rangeKey(group, from, to), result: result.catch(() => readRange(group, from, to)) };
+  /** keep PREFETCH_DEPTH reads queued after `to` (not past the confirmed head or the next group) */
+  function prefetchAfter(group: LogSource[], to: number, head: ChainHeadState, nextAhead: number): void {
+    const key = groupKey(group);
+    let from = (readAhead.length > 0 ? readAhead[readAhead.length - 1]!.to : to) + 1;
+    while (readAhead.length < PREFETCH_DEPTH && from <= Math.min(head.confirmed, nextAhead)) {
+      const end = rangeEnd(from, head, nextAhead);
+      const [start, stop] = [from, end];
+      const result = readRange(group, start, stop);
+      // a failed read-ahead is only a missed head start: the step that takes it reads it again
+      result.catch(() => {});
+      readAhead.push({ group: key, from: start, to: stop, result: result.catch(() => readRange(group, start, stop)) });
+      from = end + 1;
+    }
   }
 
   async function loadCheckpoints(): Promise<Map<string, Checkpoint>> {
@@ -251,7 +271,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
 
   /** Find the highest stored block that is still canonical and roll every source back to it. */
   async function handleReorg(points: Map<string, Checkpoint>, suspect: number): Promise<void> {
-    prefetched = undefined;
+    readAhead = [];
     let fork: BlockHeader | undefined;
     let below = suspect;
     for (let round = 0; round < 8 && !fork; round++) {
@@ -344,27 +364,32 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     const group = sources.filter((s) => points.get(s.key)!.blockNumber === lowest);
     const ahead = [...points.values()].map((c) => c.blockNumber).filter((n) => n > lowest);
     const from = lowest + 1;
-    const to = rangeEnd(from, head, ahead.length ? Math.min(...ahead) : Infinity);
+    const nextAhead = ahead.length ? Math.min(...ahead) : Infinity;
+    const taken = takeRange(group, from, rangeEnd(from, head, nextAhead));
+    const to = taken.to;
     const anchor = points.get(group[0]!.key)!;
 
-    const [edges, logs] = await takeRange(group, from, to);
+    const [edges, logs] = await taken.result;
     if (logs instanceof RangeTooLargeError) {
+      readAhead = []; // asked at the refused size
       const refused = to - from + 1;
       if (refused === 1) throw new FirebreakError(`${chain.name}: the provider refuses even one block of logs`, { cause: logs });
       // the provider's limit lies below this size: never grow back to it
       ceiling = Math.min(ceiling, refused - 1);
-      range = Math.max(1, Math.min(Math.floor(refused / 2), ceiling));
+      range = Math.max(1, largestAccepted, Math.min(Math.floor(refused / 2), ceiling));
+      if (range >= refused) range = Math.max(1, Math.floor(refused / 2));
       log.debug({ range }, 'provider refused the range: shrinking');
       return false;
     }
-    // size the next range from the density just seen, toward `targetLogs` per response
+    // size the next range from the density just seen, toward `targetLogs` per response; below a
+    // refused size, grow halfway to it (the provider's limit is found in a few steps)
     const blocks = to - from + 1;
-    const grown = Math.min(maxRange, ceiling, range * 8);
+    largestAccepted = Math.max(largestAccepted, blocks);
+    const grown = ceiling < maxRange ? Math.min(range * 8, Math.max(largestAccepted, Math.floor((largestAccepted + ceiling + 1) / 2))) : Math.min(maxRange, range * 8);
     if (logs.length > 0) range = Math.max(1, Math.min(grown, Math.floor((blocks * targetLogs) / logs.length)));
     else if (blocks === range) range = grown;
-    // the same group reads on from `to` next: ask for that range now
-    const nextAhead = ahead.length ? Math.min(...ahead) : Infinity;
-    if (to < head.confirmed && to < nextAhead) prefetch(group, to + 1, rangeEnd(to + 1, head, nextAhead));
+    // the same group reads on from `to` next: ask for those ranges now
+    prefetchAfter(group, to, head, nextAhead);
     const first = edges[0]!;
     const last = edges[edges.length - 1]!;
     // parent hash: the range must build on the block we checkpointed
@@ -390,6 +415,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
       if (lists) for (const list of lists) list.push(entry);
     }
     await store.transaction(async (trx) => {
+      const moved: Checkpoint[] = [];
       for (const source of group) {
         const next: Checkpoint = {
           ...points.get(source.key)!,
@@ -398,8 +424,9 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
           blockTimestamp: last.timestamp,
         };
         const outcome = await source.ingest(trx, bySource.get(source.key)!, { checkpoint: next, finalBlock: head.head - reorgWindow });
-        if (outcome !== 'held') await saveCheckpoint(trx, next);
+        if (outcome !== 'held') moved.push(next);
       }
+      await saveCheckpoints(trx, moved);
       await saveHeaders(trx, chain.name, [last]);
       if (last.number % 512 === 0) await pruneHeaders(trx, chain.name, last.number - 4 * reorgWindow);
     });

@@ -28,19 +28,36 @@ export async function getCheckpoints(db: Db, chain: string): Promise<Checkpoint[
 }
 
 export async function saveCheckpoint(db: Db, checkpoint: Checkpoint): Promise<void> {
-  const values = {
-    source: checkpoint.source,
-    chain: checkpoint.chain,
-    block_number: checkpoint.blockNumber,
-    block_hash: checkpoint.blockHash,
-    block_timestamp: checkpoint.blockTimestamp,
-    fingerprint: checkpoint.fingerprint,
-    updated_at: new Date(),
-  };
+  await saveCheckpoints(db, [checkpoint]);
+}
+
+/** One statement for all of them: a range of a chain moves every source reading it. */
+export async function saveCheckpoints(db: Db, checkpoints: Checkpoint[]): Promise<void> {
+  if (checkpoints.length === 0) return;
+  const now = new Date();
   await db
     .insertInto('sync_checkpoints')
-    .values(values)
-    .onConflict((oc) => oc.column('source').doUpdateSet(values))
+    .values(
+      checkpoints.map((c) => ({
+        source: c.source,
+        chain: c.chain,
+        block_number: c.blockNumber,
+        block_hash: c.blockHash,
+        block_timestamp: c.blockTimestamp,
+        fingerprint: c.fingerprint,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.column('source').doUpdateSet((eb) => ({
+        chain: eb.ref('excluded.chain'),
+        block_number: eb.ref('excluded.block_number'),
+        block_hash: eb.ref('excluded.block_hash'),
+        block_timestamp: eb.ref('excluded.block_timestamp'),
+        fingerprint: eb.ref('excluded.fingerprint'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
     .execute();
 }
 

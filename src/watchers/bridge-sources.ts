@@ -30,8 +30,8 @@ export interface BridgeSources {
   destination: LogSource;
   /** write what the pairing book holds (before judging: the store must hold every pending transfer) */
   settle(trx: Db): Promise<void>;
-  /** rows held in memory, not yet written */
-  held(): number;
+  /** whether the pairing book has anything to write (logs or moved checkpoints) */
+  dirty(): boolean;
 }
 
 export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { maxHeld?: number } = {}): BridgeSources {
@@ -45,7 +45,7 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { m
     finalizationRows: (logs) => finalizations.rows(bridge.id, logs),
   });
   async function settle(trx: Db, pair = true): Promise<void> {
-    if (book.held() === 0) return;
+    if (!book.dirty()) return;
     const result = await book.flush(trx, { pair });
     log.debug(result, 'pairing book written');
   }
@@ -90,5 +90,5 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { m
     },
     reset: (trx) => deleteBridgeSide(trx, bridge.id, 'destination'),
   };
-  return { source, destination, settle, held: () => book.held() };
+  return { source, destination, settle, dirty: () => book.dirty() };
 }

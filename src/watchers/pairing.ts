@@ -3,7 +3,9 @@
  * there: a transfer whose deposit and finalization are both final never touches the store (most of
  * a backfill is exactly that). Everything else — pending deposits, orphan finalizations, pairs not
  * yet final — is written as rows, so the store answers "what is pending" exactly as before.
- * Held logs are kept raw with their transfer key; only the ones written are fully decoded.
+ * Held logs are kept raw under their pair key; only the ones written are fully decoded. Pairs are
+ * made as logs arrive (a settled pair is dropped at once, so most logs die young); a pair that is
+ * not final on both sides yet waits for the flush, which settles it or writes both rows.
  *
  * Durability: while a side holds logs its stored checkpoint does not move; the flush writes the
  * rows and both sides' checkpoints in one transaction. A crash before the flush only means those
@@ -15,7 +17,7 @@
  */
 import type { RawLog } from '../chain/blocks.ts';
 import type { IngestRange } from '../chain/sync.ts';
-import { saveCheckpoint } from '../store/checkpoints.ts';
+import { saveCheckpoints } from '../store/checkpoints.ts';
 import type { Db } from '../store/store.ts';
 import { type DepositRow, type FinalizationRow, insertDeposits, insertFinalizations } from '../store/transfers.ts';
 
@@ -34,8 +36,10 @@ export interface PairingBook {
   holds(side: BridgeSide, range: IngestRange): boolean;
   /** keep a range's logs with their transfer keys (null: not the configured event, dropped) */
   hold(side: BridgeSide, logs: RawLog[], keys: Array<string | null>, range: IngestRange): void;
-  /** logs held, both sides */
+  /** logs held, both sides (settled pairs are not held) */
   held(): number;
+  /** something to write: held logs, or a checkpoint that moved over logs already paired */
+  dirty(): boolean;
   /**
    * pair what is held, write the rest and both sides' checkpoints (inside the caller's transaction).
    * `pair: false` writes every held log as a row (before a rollback: a pair dropped here could
@@ -50,19 +54,51 @@ export interface FlushResult {
   finalizations: number;
 }
 
-interface Held {
-  logs: RawLog[];
-  keys: string[];
+/** a key whose first deposit was matched (not yet settled): later deposits with it are replays */
+const PAIRED = 0;
+
+interface SideState {
   checkpoint: IngestRange['checkpoint'] | undefined;
   /** the highest final block seen for this side's chain */
   finalBlock: number;
 }
 
-const empty = (finalBlock: number): Held => ({ logs: [], keys: [], checkpoint: undefined, finalBlock });
-
 export function createPairingBook(options: PairingBookOptions): PairingBook {
   const maxHeld = options.maxHeld ?? 250_000;
-  const sides: Record<BridgeSide, Held> = { source: empty(-1), destination: empty(-1) };
+  const sides: Record<BridgeSide, SideState> = { source: { checkpoint: undefined, finalBlock: -1 }, destination: { checkpoint: undefined, finalBlock: -1 } };
+  // pairs are made as logs arrive (so settled logs die young), and written or dropped at the flush
+  let deposits = new Map<string, RawLog | typeof PAIRED>();
+  let finalizations = new Map<string, RawLog>();
+  /** matched while one side was not final yet: settled or written at the flush */
+  let matched: Array<[RawLog, RawLog]> = [];
+  /** more finalizations of an id already seen: written (they never settle a second deposit) */
+  let extraFinalizations: RawLog[] = [];
+  let settled = 0;
+  let live = 0;
+
+  const final = (deposit: RawLog, finalization: RawLog) =>
+    deposit.blockNumber <= sides.source.finalBlock && finalization.blockNumber <= sides.destination.finalBlock;
+
+  /**
+   * Neither log is counted in `live` when this is called. A settled id is forgotten at once (the
+   * maps stay the size of what is in flight, not of the history): a later deposit with the same
+   * id is a new transfer to this book, as it is to the store once the pair was dropped.
+   */
+  function pair(deposit: RawLog, finalization: RawLog, key: string): void {
+    if (final(deposit, finalization)) {
+      deposits.delete(key);
+      settled++;
+    } else {
+      deposits.set(key, PAIRED);
+      matched.push([deposit, finalization]);
+      live += 2;
+    }
+  }
+
+  function note(side: BridgeSide, range: IngestRange): void {
+    sides[side].checkpoint = range.checkpoint;
+    sides[side].finalBlock = Math.max(sides[side].finalBlock, range.finalBlock);
+  }
 
   return {
     maxHeld,
@@ -71,47 +107,69 @@ export function createPairingBook(options: PairingBookOptions): PairingBook {
       return sides[side].checkpoint !== undefined || range.checkpoint.blockNumber <= range.finalBlock;
     },
     hold(side, logs, keys, range) {
-      const held = sides[side];
+      note(side, range);
       for (let i = 0; i < logs.length; i++) {
         const key = keys[i];
         if (key === null || key === undefined) continue;
-        held.logs.push(logs[i]!);
-        held.keys.push(key);
+        const log = logs[i]!;
+        if (side === 'source') {
+          if (deposits.has(key)) continue; // the first deposit of an id counts: a replay is not a transfer
+          const finalization = finalizations.get(key);
+          if (finalization) {
+            finalizations.delete(key);
+            live--;
+            pair(log, finalization, key);
+          } else {
+            deposits.set(key, log);
+            live++;
+          }
+        } else {
+          const deposit = deposits.get(key);
+          if (deposit !== undefined && deposit !== PAIRED) {
+            live--;
+            pair(deposit, log, key);
+          } else if (deposit === PAIRED || finalizations.has(key)) {
+            extraFinalizations.push(log);
+            live++;
+          } else {
+            finalizations.set(key, log);
+            live++;
+          }
+        }
       }
-      held.checkpoint = range.checkpoint;
-      held.finalBlock = Math.max(held.finalBlock, range.finalBlock);
     },
-    held: () => sides.source.logs.length + sides.destination.logs.length,
+    held: () => live,
+    dirty: () => live > 0 || sides.source.checkpoint !== undefined || sides.destination.checkpoint !== undefined,
     async flush(trx, flushOptions = {}) {
-      const pair = flushOptions.pair ?? true;
+      const pairNow = flushOptions.pair ?? true;
       // take everything now: ranges held while this transaction runs belong to the next flush
-      const d = sides.source;
-      const f = sides.destination;
-      sides.source = empty(d.finalBlock);
-      sides.destination = empty(f.finalBlock);
-      // the first deposit of each id counts (a replayed id is not a second transfer)
-      const firstDeposit = new Map<string, number>();
-      for (let i = 0; i < d.keys.length; i++) if (!firstDeposit.has(d.keys[i]!)) firstDeposit.set(d.keys[i]!, i);
-      const settledDeposit = new Uint8Array(d.logs.length);
-      const keptFinalizations: RawLog[] = [];
-      let settled = 0;
-      for (let j = 0; j < f.keys.length; j++) {
-        const i = firstDeposit.get(f.keys[j]!);
-        const log = f.logs[j]!;
-        if (pair && i !== undefined && settledDeposit[i] === 0 && d.logs[i]!.blockNumber <= d.finalBlock && log.blockNumber <= f.finalBlock) {
-          settledDeposit[i] = 1;
-          settled++;
-        } else keptFinalizations.push(log);
-      }
+      const taken = { deposits, finalizations, matched, extraFinalizations, settled, source: sides.source, destination: sides.destination };
+      deposits = new Map();
+      finalizations = new Map();
+      matched = [];
+      extraFinalizations = [];
+      settled = 0;
+      live = 0;
+      sides.source = { checkpoint: undefined, finalBlock: taken.source.finalBlock };
+      sides.destination = { checkpoint: undefined, finalBlock: taken.destination.finalBlock };
       const keptDeposits: RawLog[] = [];
-      for (let i = 0; i < d.logs.length; i++) if (settledDeposit[i] === 0 && firstDeposit.get(d.keys[i]!) === i) keptDeposits.push(d.logs[i]!);
+      for (const deposit of taken.deposits.values()) if (deposit !== PAIRED) keptDeposits.push(deposit);
+      const keptFinalizations: RawLog[] = [...taken.finalizations.values(), ...taken.extraFinalizations];
+      let count = taken.settled;
+      for (const [deposit, finalization] of taken.matched) {
+        // final by now? (finalBlock only grows); before a rollback everything stays undoable: rows
+        if (pairNow && deposit.blockNumber <= taken.source.finalBlock && finalization.blockNumber <= taken.destination.finalBlock) count++;
+        else {
+          keptDeposits.push(deposit);
+          keptFinalizations.push(finalization);
+        }
+      }
       const depositRows = options.depositRows(keptDeposits);
       const finalizationRows = options.finalizationRows(keptFinalizations);
       await insertDeposits(trx, depositRows);
       await insertFinalizations(trx, finalizationRows);
-      if (d.checkpoint) await saveCheckpoint(trx, d.checkpoint);
-      if (f.checkpoint) await saveCheckpoint(trx, f.checkpoint);
-      return { settled, deposits: depositRows.length, finalizations: finalizationRows.length };
+      await saveCheckpoints(trx, [taken.source.checkpoint, taken.destination.checkpoint].filter((c) => c !== undefined));
+      return { settled: count, deposits: depositRows.length, finalizations: finalizationRows.length };
     },
   };
 }

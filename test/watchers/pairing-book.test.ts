@@ -73,12 +73,31 @@ describe('pairing book', () => {
     expect(b.holds('source', range(`${id}:source`, 150, 100))).toBe(false);
   });
 
-  it('with pair: false (before a rollback) every held log becomes a row', async () => {
+  it('a pair that turned final while held settles at the flush; with pair: false (before a rollback) it is written', async () => {
+    for (const pair of [true, false]) {
+      const { id, book: b } = book();
+      b.hold('source', [withKey(10, 'y1')], ['y1'], range(`${id}:source`, 10, 100));
+      // matched, but the finalization is not final yet
+      b.hold('destination', [withKey(120, 'y1')], ['y1'], range(`${id}:destination`, 120, 100));
+      expect(b.held()).toBe(2);
+      // a later (empty) range: the destination's chain has moved on, block 120 is final now
+      b.hold('destination', [], [], range(`${id}:destination`, 400, 200));
+      const result = await store.transaction((trx) => b.flush(trx, { pair }));
+      expect(result).toEqual(pair ? { settled: 1, deposits: 0, finalizations: 0 } : { settled: 0, deposits: 1, finalizations: 1 });
+      expect(await pendingTransfers(store.db, id)).toEqual([]);
+    }
+  });
+
+  it('settled pairs are not held, but the checkpoints they moved still need writing', async () => {
     const { id, book: b } = book();
-    b.hold('source', [withKey(10, 'y1')], ['y1'], range(`${id}:source`, 10, 100));
-    b.hold('destination', [withKey(20, 'y1')], ['y1'], range(`${id}:destination`, 20, 100));
-    expect(await store.transaction((trx) => b.flush(trx, { pair: false }))).toEqual({ settled: 0, deposits: 1, finalizations: 1 });
-    expect(await pendingTransfers(store.db, id)).toEqual([]);
+    b.hold('destination', [withKey(20, 'w1')], ['w1'], range(`${id}:destination`, 20, 100));
+    b.hold('source', [withKey(10, 'w1')], ['w1'], range(`${id}:source`, 10, 100));
+    expect(b.held()).toBe(0);
+    expect(b.dirty()).toBe(true);
+    expect(await store.transaction((trx) => b.flush(trx))).toEqual({ settled: 1, deposits: 0, finalizations: 0 });
+    expect(b.dirty()).toBe(false);
+    const points = (await getCheckpoints(store.db, 'a')).filter((c) => c.source === `${id}:source`);
+    expect(points.map((c) => c.blockNumber)).toEqual([10]);
   });
 
   it('logs that do not decode (null key) are not held', () => {

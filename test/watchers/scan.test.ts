@@ -251,14 +251,19 @@ describe('edges of detection', () => {
       expect(logCalls.some((c) => c.refused)).toBe(true);
       const accepted = logCalls.filter((c) => !c.refused);
       expect(accepted.length).toBeGreaterThan(0);
-      // the accepted ranges cover the destination chain from block 0 without a gap
+      // the accepted ranges cover the destination chain from block 0 without a gap (ranges read
+      // ahead and then not used may overlap the ones used)
       const spans = accepted
         .map((c) => c.params[0] as { fromBlock: string; toBlock: string })
         .map((f) => [Number(f.fromBlock), Number(f.toBlock)] as const)
         .sort((a, b) => a[0] - b[0]);
       expect(spans[0]![0]).toBe(0);
-      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBe(spans[i - 1]![1] + 1);
-      expect(spans.at(-1)![1]).toBe(result.chains.arbitrum!.confirmed);
+      let covered = -1;
+      for (const [from, to] of spans) {
+        expect(from).toBeLessThanOrEqual(covered + 1);
+        covered = Math.max(covered, to);
+      }
+      expect(covered).toBe(result.chains.arbitrum!.confirmed);
     } finally {
       await proxy.close();
       await store.close();
