@@ -126,7 +126,7 @@ export async function benchIngest(options: {
   await measureRaw(config, bridge, traffic, blocks + 1);
 
   // the machine is shared: alternate reference and ours, and keep each one's best round
-  const rounds = Math.max(1, options.rounds ?? 2);
+  const rounds = Math.max(1, options.rounds ?? 3);
   const bestBySize = new Map<number, RawRun>();
   const runs: number[] = [];
   let rowsStored = 0;
