@@ -197,12 +197,15 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     if (checkpoints) return checkpoints;
     const stored = new Map((await getCheckpoints(store.db, chain.name)).map((c) => [c.source, c]));
     const fresh = new Map<string, Checkpoint>();
+    const initials: Checkpoint[] = [];
+    const changed: LogSource[] = [];
     for (const source of sources) {
       const existing = stored.get(source.key);
       if (existing && existing.fingerprint === source.fingerprint) {
         fresh.set(source.key, existing);
         continue;
       }
+      if (existing) changed.push(source);
       const initial: Checkpoint = {
         source: source.key,
         chain: chain.name,
@@ -211,14 +214,18 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
         blockTimestamp: 0,
         fingerprint: source.fingerprint,
       };
+      initials.push(initial);
+      fresh.set(source.key, initial);
+    }
+    // one transaction: a source whose configuration changed forgets what it read and starts over
+    if (initials.length > 0) {
       await store.transaction(async (trx) => {
-        if (existing) {
+        for (const source of changed) {
           log.warn({ source: source.key }, 'source configuration changed: reading it again from fromBlock');
           await source.reset(trx);
         }
-        await saveCheckpoint(trx, initial);
+        await saveCheckpoints(trx, initials);
       });
-      fresh.set(source.key, initial);
     }
     checkpoints = fresh;
     return fresh;

@@ -31,8 +31,17 @@ export async function saveCheckpoint(db: Db, checkpoint: Checkpoint): Promise<vo
   await saveCheckpoints(db, [checkpoint]);
 }
 
-/** One statement for all of them: a range of a chain moves every source reading it. */
+/** rows per statement: 7 parameters each, under the protocol's 32,767 parameters per statement */
+const CHECKPOINTS_PER_STATEMENT = 2_000;
+
+/** One statement for many (a range of a chain moves every source reading it), in chunks. */
 export async function saveCheckpoints(db: Db, checkpoints: Checkpoint[]): Promise<void> {
+  for (let i = 0; i < checkpoints.length; i += CHECKPOINTS_PER_STATEMENT) {
+    await saveCheckpointChunk(db, checkpoints.slice(i, i + CHECKPOINTS_PER_STATEMENT));
+  }
+}
+
+async function saveCheckpointChunk(db: Db, checkpoints: Checkpoint[]): Promise<void> {
   if (checkpoints.length === 0) return;
   const now = new Date();
   await db

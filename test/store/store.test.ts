@@ -3,7 +3,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCheckpoints, saveCheckpoint } from '../../src/store/checkpoints.ts';
+import { getCheckpoints, saveCheckpoint, saveCheckpoints } from '../../src/store/checkpoints.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { deleteDepositsAbove, insertDeposits, insertFinalizations, pendingTransfers } from '../../src/store/transfers.ts';
@@ -55,6 +55,15 @@ for (const kind of ['pglite', 'postgres'] as const) {
       await deleteDepositsAbove(store.db, 'b', 11);
       pending = await pendingTransfers(store.db, 'b');
       expect(pending.map((p) => p.transferId)).toEqual(['1']);
+    });
+
+    it('saves the checkpoints of thousands of sources at once (more than one statement may carry)', async () => {
+      const many = Array.from({ length: 6_000 }, (_, i) => ({ source: `many:${i}`, chain: 'many', blockNumber: i, blockHash: '0xab', blockTimestamp: 1, fingerprint: 'f' }));
+      await store.transaction((trx) => saveCheckpoints(trx, many));
+      await saveCheckpoints(store.db, many.map((c) => ({ ...c, blockNumber: c.blockNumber + 1 })));
+      const saved = await getCheckpoints(store.db, 'many');
+      expect(saved).toHaveLength(6_000);
+      expect(saved.every((c) => c.blockNumber === Number(c.source.slice(5)) + 1)).toBe(true);
     });
 
     it('commits a checkpoint with its rows or not at all', async () => {
