@@ -89,17 +89,17 @@ async function rawPass(
   return logs;
 }
 
-/** Bare eth_getLogs over both chains at once (as scan reads them), one range size. */
-export async function measureRaw(config: Config, bridge: DrillBridge, traffic: EmittedTraffic, rangeBlocks: number): Promise<RawRun> {
+/** Bare eth_getLogs over both chains at once, blocks 0 to `heads` (the ranges scan reads), one range size. */
+export async function measureRaw(config: Config, bridge: DrillBridge, heads: { source: number; destination: number }, rangeBlocks: number): Promise<RawRun> {
   const [b] = config.bridges;
   const started = performance.now();
   const counts = await Promise.all([
-    rawPass(bridge.source.anvil.url, { address: b!.source.address.toLowerCase(), topic0: b!.source.selector }, 0, traffic.source.toBlock, rangeBlocks),
+    rawPass(bridge.source.anvil.url, { address: b!.source.address.toLowerCase(), topic0: b!.source.selector }, 0, heads.source, rangeBlocks),
     rawPass(
       bridge.destination.anvil.url,
       { address: b!.destination.address.toLowerCase(), topic0: b!.destination.selector },
       0,
-      traffic.destination.toBlock,
+      heads.destination,
       rangeBlocks,
     ),
   ]);
@@ -117,13 +117,19 @@ export async function benchIngest(options: {
 }): Promise<IngestResult> {
   const { bridge, traffic, logger } = options;
   const config = benchConfig(bridge);
-  const blocks = Math.max(traffic.source.toBlock, traffic.destination.toBlock);
   // history deeper than the reorg window, as a backfill reads it (the peer gets the same: events
   // below its finality depth); within the window every row is stored, see src/watchers/pairing.ts
   await Promise.all([bridge.source.mine(REORG_WINDOW + 1), bridge.destination.mine(REORG_WINDOW + 1)]);
-  const sizes = options.rangeSizes ?? [...new Set([1, 2, 5, 10, 25, 100, blocks + 1])].filter((s) => s <= blocks + 1);
+  // the reference reads what scan reads: every block up to each chain's head (confirmations 0)
+  const [sourceHead, destinationHead] = await Promise.all([
+    bridge.source.publicClient.getBlockNumber({ cacheTime: 0 }),
+    bridge.destination.publicClient.getBlockNumber({ cacheTime: 0 }),
+  ]);
+  const heads = { source: Number(sourceHead), destination: Number(destinationHead) };
+  const blocks = Math.max(heads.source, heads.destination);
+  const sizes = options.rangeSizes ?? [...new Set([1, 2, 5, 10, 25, 100, 1000, blocks + 1])].filter((s) => s <= blocks + 1);
   // warm anvil's log path once so neither side pays for a cold start
-  await measureRaw(config, bridge, traffic, blocks + 1);
+  await measureRaw(config, bridge, heads, blocks + 1);
 
   // the machine is shared: alternate reference and ours, and keep each one's best round
   const rounds = Math.max(1, options.rounds ?? 3);
@@ -133,7 +139,7 @@ export async function benchIngest(options: {
   const events = traffic.deposits + traffic.finalizations;
   for (let round = 0; round < rounds; round++) {
     for (const size of sizes) {
-      const run = await measureRaw(config, bridge, traffic, size);
+      const run = await measureRaw(config, bridge, heads, size);
       if (!bestBySize.has(size) || run.logsPerSec > bestBySize.get(size)!.logsPerSec) bestBySize.set(size, run);
     }
     const store = await createStore(config.storage, logger);
