@@ -57,38 +57,32 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { m
     return 'held';
   }
 
-  const source: LogSource = {
-    key: `bridge:${bridge.id}:source`,
-    address: src.address.toLowerCase(),
-    topic0: src.selector.toLowerCase(),
-    fromBlock: Number(src.fromBlock),
-    fingerprint: fingerprint(src),
-    async ingest(trx, logs, range) {
-      if (await hold(trx, 'source', logs, range)) return 'held';
-      await insertDeposits(trx, deposits.rows(bridge.id, logs));
-    },
-    async rollback(trx, block) {
-      await settle(trx, false); // rows, not pairs: the rollback must be able to take either side back
-      await deleteDepositsAbove(trx, bridge.id, block);
-    },
-    reset: (trx) => deleteBridgeSide(trx, bridge.id, 'source'),
-  };
+  /** one side as a log source: rows go straight to the store unless the pairing book holds them */
+  function sideSource(
+    side: BridgeSide,
+    event: EventSourceConfig,
+    write: (trx: Db, logs: RawLog[]) => Promise<void>,
+    deleteAbove: (trx: Db, bridgeId: string, block: number) => Promise<number>,
+  ): LogSource {
+    return {
+      key: `bridge:${bridge.id}:${side}`,
+      address: event.address.toLowerCase(),
+      topic0: event.selector.toLowerCase(),
+      fromBlock: Number(event.fromBlock),
+      fingerprint: fingerprint(event),
+      async ingest(trx, logs, range) {
+        if (await hold(trx, side, logs, range)) return 'held';
+        await write(trx, logs);
+      },
+      async rollback(trx, block) {
+        await settle(trx, false); // rows, not pairs: the rollback must be able to take either side back
+        await deleteAbove(trx, bridge.id, block);
+      },
+      reset: (trx) => deleteBridgeSide(trx, bridge.id, side),
+    };
+  }
 
-  const destination: LogSource = {
-    key: `bridge:${bridge.id}:destination`,
-    address: dst.address.toLowerCase(),
-    topic0: dst.selector.toLowerCase(),
-    fromBlock: Number(dst.fromBlock),
-    fingerprint: fingerprint(dst),
-    async ingest(trx, logs, range) {
-      if (await hold(trx, 'destination', logs, range)) return 'held';
-      await insertFinalizations(trx, finalizations.rows(bridge.id, logs));
-    },
-    async rollback(trx, block) {
-      await settle(trx, false); // rows, not pairs: the rollback must be able to take either side back
-      await deleteFinalizationsAbove(trx, bridge.id, block);
-    },
-    reset: (trx) => deleteBridgeSide(trx, bridge.id, 'destination'),
-  };
+  const source = sideSource('source', src, (trx, logs) => insertDeposits(trx, deposits.rows(bridge.id, logs)), deleteDepositsAbove);
+  const destination = sideSource('destination', dst, (trx, logs) => insertFinalizations(trx, finalizations.rows(bridge.id, logs)), deleteFinalizationsAbove);
   return { source, destination, settle, dirty: () => book.dirty() };
 }
