@@ -105,21 +105,19 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
-async function settled(db: Parameters<typeof countOutbox>[0]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await countOutbox(db, 'pending')) + (await countOutbox(db, 'sending')) > 0) {
-    if (Date.now() > deadline) throw new FirebreakError('benchmark: the outbox did not drain within 30 s', { code: 'bench_timeout' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function until(what: string, probe: () => boolean, timeoutMs: number): Promise<boolean> {
+/** polls `probe` every 20 ms; false when it is still not true after `timeoutMs` */
+async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
+  while (!(await probe())) {
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return true;
+}
+
+async function settled(db: Parameters<typeof countOutbox>[0]): Promise<void> {
+  const drained = async () => (await countOutbox(db, 'pending')) + (await countOutbox(db, 'sending')) === 0;
+  if (!(await until(drained, 30_000))) throw new FirebreakError('benchmark: the outbox did not drain within 30 s', { code: 'bench_timeout' });
 }
 
 const GOLDEN = 0.6180339887498949;
@@ -133,7 +131,7 @@ async function quiet(service: Service, bridge: DrillBridge, config: Config): Pro
   for (const [name, client] of Object.entries(clients)) latest.set(name, Number(await client.getBlockNumber({ cacheTime: 0 })));
   const idle = () =>
     service.watch.chains().every((c) => (c.head?.head ?? -1) >= (latest.get(c.name) ?? 0)) && service.watch.heads().every((h) => !h.passing);
-  if (!(await until('watchers idle', idle, 30_000))) throw new FirebreakError('benchmark: the watchers did not catch up within 30 s', { code: 'bench_timeout' });
+  if (!(await until(idle, 30_000))) throw new FirebreakError('benchmark: the watchers did not catch up within 30 s', { code: 'bench_timeout' });
 }
 
 interface Run {
@@ -180,8 +178,8 @@ async function runTrials(options: {
   let wakeups = 0;
   try {
     // the first trial must not pay for the start-up catch-up (or the subscription being opened)
-    await until('caught up', () => service.watch.chains().every((c) => c.caughtUp), 60_000);
-    if (mode === 'websocket') await until('subscribed', () => service.watch.heads().every((h) => h.subscribed), 5_000);
+    await until(() => service.watch.chains().every((c) => c.caughtUp), 60_000);
+    if (mode === 'websocket') await until(() => service.watch.heads().every((h) => h.subscribed), 5_000);
     for (let trial = 0; trial < WARMUP_TRIALS + options.trials; trial++) {
       const id = benchTransferId(salt, trial);
       await bridge.deposit([{ id, token: DRILL_TOKENS.usdc.address, amount: 1_000n * 10n ** 6n }]);

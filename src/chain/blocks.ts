@@ -101,33 +101,33 @@ export async function getLogs(rpc: RpcClient, filter: LogFilter): Promise<RawLog
   if (!Array.isArray(logs)) throw new RetryableError('eth_getLogs answered with something that is not a list');
   // normalized in place (no second object per log: a catch-up reads hundreds of thousands)
   const out = logs as unknown as RawLog[];
-  // neighbouring logs share their block and usually their contract: lower-case each string once
-  const lower = { address: ['', ''], blockHash: ['', ''] };
-  // one string object per event signature: its hash is computed once for the lookups downstream
-  let topic0 = '';
-  const sameTopic0 = (topics: string[]): string[] => {
-    if (topics.length > 0) {
-      if (topics[0] === topic0) topics[0] = topic0;
-      else topic0 = topics[0]!;
-    }
-    return topics;
-  };
-  const lowered = (slot: string[], value: string): string => (slot[0] === value ? slot[1]! : ((slot[0] = value), (slot[1] = value.toLowerCase())));
+  // neighbouring logs share their block, contract and event: each distinct string is lower-cased
+  // once, and one topic0 object per event means its hash is computed once for the lookups downstream
+  const address = repeating((value) => value.toLowerCase());
+  const blockHash = repeating((value) => value.toLowerCase());
+  const topic0 = repeating((value) => value);
   for (let i = 0; i < logs.length; i++) {
     const log = logs[i]!;
     if (!log || typeof log !== 'object' || !Array.isArray(log.topics) || typeof log.data !== 'string' || typeof log.blockHash !== 'string') {
       throw new RetryableError('eth_getLogs answered with a log that is not one');
     }
-    const raw = out[i]! as { -readonly [K in keyof RawLog]: RawLog[K] };
-    raw.address = lowered(lower.address, String(log.address));
-    raw.topics = sameTopic0(log.topics);
+    const raw = out[i]!;
+    raw.address = address(String(log.address));
+    if (log.topics.length > 0) log.topics[0] = topic0(log.topics[0]!);
     raw.blockNumber = Number(log.blockNumber);
-    raw.blockHash = lowered(lower.blockHash, log.blockHash);
+    raw.blockHash = blockHash(log.blockHash);
     raw.blockTimestamp = log.blockTimestamp === undefined ? undefined : Number(log.blockTimestamp);
     raw.logIndex = Number(log.logIndex);
     raw.removed = log.removed === true;
   }
   return out;
+}
+
+/** `transform`, answered from the previous call when the value repeats */
+function repeating(transform: (value: string) => string): (value: string) => string {
+  let last: string | undefined;
+  let result = '';
+  return (value) => (value === last ? result : ((last = value), (result = transform(value))));
 }
 
 /** Fill in block timestamps for nodes whose logs do not carry them (one batched header fetch). */

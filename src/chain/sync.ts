@@ -183,12 +183,12 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     const key = groupKey(group);
     let from = (readAhead.length > 0 ? readAhead[readAhead.length - 1]!.to : to) + 1;
     while (readAhead.length < PREFETCH_DEPTH && from <= Math.min(head.confirmed, nextAhead)) {
-      const end = rangeEnd(from, head, nextAhead);
-      const [start, stop] = [from, end];
-      const result = readRange(group, start, stop);
+      const start = from;
+      const end = rangeEnd(start, head, nextAhead);
+      const result = readRange(group, start, end);
       // a failed read-ahead is only a missed head start: the step that takes it reads it again
       result.catch(() => {});
-      readAhead.push({ group: key, from: start, to: stop, result: result.catch(() => readRange(group, start, stop)) });
+      readAhead.push({ group: key, from: start, to: end, result: result.catch(() => readRange(group, start, end)) });
       from = end + 1;
     }
   }

@@ -178,23 +178,6 @@ export interface SideReader {
   keys(logs: RawLog[]): Array<string | null>;
 }
 
-function sideKeys(side: EventSourceConfig, logger: Logger, fast: FastDecoder | null): SideReader['keys'] {
-  const reader = pairKeyReader(side.abiEvent, side.fields.id);
-  const idType = paramType(side.abiEvent, side.fields.id);
-  return (logs) => {
-    const out = new Array<string | null>(logs.length);
-    for (let i = 0; i < logs.length; i++) {
-      const quick = reader?.(logs[i]!);
-      if (quick !== undefined) out[i] = quick;
-      else {
-        const [decoded] = decodeAll(side, [logs[i]!], logger, fast);
-        out[i] = decoded ? pairKey(transferKey(decoded.args[side.fields.id], idType)) : null;
-      }
-    }
-    return out;
-  };
-}
-
 export interface DepositReader extends SideReader {
   rows(bridge: string, logs: RawLog[]): DepositRow[];
 }
@@ -203,13 +186,33 @@ export interface FinalizationReader extends SideReader {
   rows(bridge: string, logs: RawLog[]): FinalizationRow[];
 }
 
-export function depositReader(side: EventSourceConfig, logger: Logger): DepositReader {
+/** What both sides share: the id's type, the decoder, and pair keys (read from the word, or decoded). */
+function sideReading(side: EventSourceConfig, logger: Logger) {
   const idType = paramType(side.abiEvent, side.fields.id);
   const fast = fastDecoder(side.abiEvent);
+  const reader = pairKeyReader(side.abiEvent, side.fields.id);
+  const decode = (logs: RawLog[]) => decodeAll(side, logs, logger, fast);
+  const keys: SideReader['keys'] = (logs) => {
+    const out = new Array<string | null>(logs.length);
+    for (let i = 0; i < logs.length; i++) {
+      const quick = reader?.(logs[i]!);
+      if (quick !== undefined) out[i] = quick;
+      else {
+        const [decoded] = decode([logs[i]!]);
+        out[i] = decoded ? pairKey(transferKey(decoded.args[side.fields.id], idType)) : null;
+      }
+    }
+    return out;
+  };
+  return { idType, decode, keys };
+}
+
+export function depositReader(side: EventSourceConfig, logger: Logger): DepositReader {
+  const { idType, decode, keys } = sideReading(side, logger);
   return {
-    keys: sideKeys(side, logger, fast),
+    keys,
     rows: (bridge, logs) =>
-      decodeAll(side, logs, logger, fast).map(({ args, log: entry }) => {
+      decode(logs).map(({ args, log: entry }) => {
         const id = args[side.fields.id];
         const amount = side.fields.amount ? args[side.fields.amount] : 0n;
         const token = side.fields.token ? args[side.fields.token] : undefined;
@@ -229,12 +232,11 @@ export function depositReader(side: EventSourceConfig, logger: Logger): DepositR
 }
 
 export function finalizationReader(side: EventSourceConfig, logger: Logger): FinalizationReader {
-  const idType = paramType(side.abiEvent, side.fields.id);
-  const fast = fastDecoder(side.abiEvent);
+  const { idType, decode, keys } = sideReading(side, logger);
   return {
-    keys: sideKeys(side, logger, fast),
+    keys,
     rows: (bridge, logs) =>
-      decodeAll(side, logs, logger, fast).map(({ args, log: entry }) => ({
+      decode(logs).map(({ args, log: entry }) => ({
         bridge,
         transferKey: transferKey(args[side.fields.id], idType),
         blockNumber: entry.blockNumber,

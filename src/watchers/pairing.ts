@@ -34,7 +34,7 @@ export interface PairingBook {
   readonly maxHeld: number;
   /** whether a range of this side goes to the book rather than straight to the store */
   holds(side: BridgeSide, range: IngestRange): boolean;
-  /** keep a range's logs with their transfer keys (null: not the configured event, dropped) */
+  /** keep a range's logs with their pair keys (null: not the configured event, dropped) */
   hold(side: BridgeSide, logs: RawLog[], keys: Array<string | null>, range: IngestRange): void;
   /** logs held, both sides (settled pairs are not held) */
   held(): number;
