@@ -18,6 +18,7 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
         external;
+    function load(address target, bytes32 slot) external view returns (bytes32);
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
 }

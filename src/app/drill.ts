@@ -15,15 +15,20 @@ import type { Logger } from '../core/log.ts';
 import { BUNDLED_PLAYBOOKS, checkConfigObject } from '../config/load.ts';
 import type { Incident } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
-import { startLocalChain } from '../drill/chains.ts';
+import type { Address } from 'viem';
+import { type LocalChain, startLocalChain } from '../drill/chains.ts';
+import { deployReleaseBridge, deployReleaseGovernor, type ReleaseBridge, releasingBridge } from '../drill/exploit.ts';
 import { type DrillBridge, deployDrillBridge } from '../drill/bridge.ts';
 import { buildDrillConfig, redactedDrillConfig } from '../drill/config.ts';
+import { deployDrillNft } from '../drill/nft.ts';
 import { type DrillGovernance, deployDrillGovernance } from '../drill/governance.ts';
+import { deployDrillUpgrade } from '../drill/upgrade.ts';
 import { type RpcRelay, startRpcRelay } from '../drill/rpc-proxy.ts';
 import { recoverLabel, type Scenario, SCENARIO_STEPS } from '../drill/scenarios.ts';
 import { startDrillSnapshotHub } from '../drill/snapshot-hub.ts';
 import type { DrillProgress } from '../drill/steps.ts';
 import { startTraffic } from '../drill/traffic.ts';
+import type { RouteDoc } from '../core/api.ts';
 import { defaultIntegrations } from './integrations.ts';
 import { createDrillRunner, type DrillReport, type RecoverMode } from '../drill/run.ts';
 import { type IntegrationFactory, type Service, startService } from './service.ts';
@@ -34,12 +39,24 @@ export type { DrillReport, DrillSummary, RecoverMode } from '../drill/run.ts';
 
 /** the drill control that ends the scenario on the chains (POST, drill token) */
 export const RECOVER_PATH = '/drill/recover';
+/** The drill's control in the API reference (only the drill registers it). */
+const DRILL_CONTROL_DOC: RouteDoc = {
+  method: 'post',
+  path: RECOVER_PATH,
+  summary: 'Drill only: the failure ends (e.g. "the relayer is back")',
+  description: "Needs the drill's own write token (shown on its dashboard).",
+  access: 'write',
+  tag: 'drill',
+  responses: { 202: { description: 'recovering' }, 404: { description: 'this scenario has nothing to recover' } },
+};
 
 /** Which feature module makes a step happen (matched against the integrations' names). */
 export const STEP_MODULES: Record<string, { module: string; pattern: RegExp }> = {
   messages: { module: 'comms', pattern: /comms|discord|telegram|paging|chat/i },
   mirror: { module: 'mirror', pattern: /mirror|ipfs/i },
   pause: { module: 'governance', pattern: /governance|governor|pause|rollback/i },
+  recommended: { module: 'governance', pattern: /governance|rollback/i },
+  rollback: { module: 'governance', pattern: /governance|rollback/i },
   proposal: { module: 'governance', pattern: /governance|snapshot|proposal/i },
 };
 
@@ -110,9 +127,20 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     progress.done('chains', `${source.name} (chain ${source.chain.id}) and ${destination.name} (chain ${destination.chain.id}) are producing blocks`);
 
     progress.start('contracts', 'deploying the drill bridge, the rollback governor and the postmortem registry');
-    const bridge = await deployDrillBridge(source, destination);
-    const governance = await deployDrillGovernance(bridge);
-    progress.done('contracts', `drill bridge, RollbackGovernor ${governance.governor} (may pause deposits) and PostmortemRegistry ${governance.registry} on ${source.name}`);
+    const deployed = await deployDrillBridge(source, destination, { upgradeable: scenario === 'bad-upgrade' });
+    // the default scenario is the seed's NFT bridge; its items lock in the drill bridge's source contract
+    if (scenario === 'stuck-bridge') deployed.nft = await deployDrillNft(source, destination, deployed.sourceAddress);
+    const governance = await deployDrillGovernance(deployed);
+    // exploit: a lock-release destination with a faulty path, pausable by a governor on that chain
+    const exploit = scenario === 'exploit' ? await deployExploitSide(destination) : undefined;
+    const bridge = exploit ? releasingBridge(deployed, exploit.release) : deployed;
+    const upgrade = scenario === 'bad-upgrade' ? await deployDrillUpgrade(bridge) : undefined;
+    progress.done(
+      'contracts',
+      `drill bridge, RollbackGovernor ${governance.governor} (may pause deposits) and PostmortemRegistry ${governance.registry} on ${source.name}${
+        upgrade ? `; destination behind UUPS proxy ${upgrade.proxy}, RollbackGovernor ${upgrade.governor} on ${destination.name} may roll ${upgrade.v2} back to ${upgrade.v1}` : ''
+      }`,
+    );
 
     const hub = await startDrillSnapshotHub();
     if (hub) cleanup.push(() => hub.stop());
@@ -134,6 +162,8 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
       token,
       sourceRpc: relay ? [relay.url, source.anvil.url] : undefined,
       snapshotHub: hub?.url ?? null,
+      exploit,
+      upgrade,
     });
     writeFileSync(join(dataDir, 'firebreak.yaml'), stringify(redactedDrillConfig(raw)));
     const checked = checkConfigObject(raw, { baseDir: dataDir });
@@ -160,6 +190,7 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
       title: `Firebreak drill: ${scenario}`,
       notes,
       publicRoutes: [controls],
+      apiDocs: [DRILL_CONTROL_DOC],
       drillControls: recoverLabel(scenario, destination.name) ? [{ path: RECOVER_PATH, label: recoverLabel(scenario, destination.name)! }] : [],
       tickMs: 1_000,
       integrations: factories,
@@ -174,7 +205,7 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     const url = service.url!;
     progress.done('service', `dashboard at ${url}`);
 
-    const traffic = startTraffic(bridge, logger, { paused: () => governance.bridgePaused() });
+    const traffic = startTraffic(bridge, logger, { paused: () => (exploit ? exploit.release.paused() : governance.bridgePaused()) });
     cleanup.push(() => traffic.stop());
 
     // the mirror module's IPFS node also serves the postmortem (its anchored ipfs:// URI)
@@ -188,12 +219,14 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
       bridge,
       governance,
       relay,
+      upgrade,
       traffic,
       missing,
       logger,
       notes,
       progress: stepsOnDashboard(progress, notes),
       addToIpfs: ipfs ? (bytes) => ipfs.addFile(bytes) : undefined,
+      exploit: exploit ? { release: exploit.release } : undefined,
     });
     pressRecover = runner.control()?.press ?? null;
     return {
@@ -215,6 +248,12 @@ export async function startDrill(options: DrillOptions): Promise<RunningDrill> {
     await stop();
     throw error;
   }
+}
+
+async function deployExploitSide(destination: LocalChain): Promise<{ release: ReleaseBridge; governor: Address }> {
+  const release = await deployReleaseBridge(destination);
+  const { governor } = await deployReleaseGovernor(release);
+  return { release, governor };
 }
 
 /** Forwards the drill's progress and keeps a one-line view of its steps on the dashboard. */

@@ -6,6 +6,7 @@ import type { Config } from '../config/types.ts';
 import { createCommsIntegration } from '../comms/integration.ts';
 import { createGovernanceIntegration } from '../governance/integration.ts';
 import { createMirrorIntegration } from '../mirror/integration.ts';
+import { createForumIntegration } from '../postmortem/forum.ts';
 import type { IntegrationFactory } from './service.ts';
 
 export function defaultIntegrations(_config: Config): IntegrationFactory[] {
@@ -14,5 +15,7 @@ export function defaultIntegrations(_config: Config): IntegrationFactory[] {
     createCommsIntegration,
     createMirrorIntegration,
     createGovernanceIntegration,
+    // the anchored postmortem as a Discourse topic (with `forum:` configured)
+    createForumIntegration,
   ];
 }

@@ -10,6 +10,7 @@ import type { ChainHeadState, SyncProgress } from '../chain/sync.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { type BridgeJudgement, isHalted, judgeBridge } from '../watchers/bridge.ts';
 import { createPriceBook } from '../watchers/prices.ts';
+import { watchedOriginOf } from '../watchers/exploit/unbacked.ts';
 import { wireChains } from './watch.ts';
 
 export interface ScanChain {
@@ -117,6 +118,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
         priceOf: await prices.forBridge(bridge),
         // SPEC §5: the scan JSON lists every pending transfer
         list: 'all',
+        watchedOrigin: watchedOriginOf(config, bridge),
+        chainTime: (chain) => heads[chain]?.confirmedTimestamp,
       });
       for (const warning of judgement.warnings) logger.warn({ bridge: bridge.id }, warning);
       bridges.push({ ...judgement, judged: true });

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { RouteDoc } from '../core/api.ts';
 import { FirebreakError, reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Config } from '../config/types.ts';
@@ -18,11 +19,13 @@ import type { EffectSink } from '../store/effects.ts';
 import { listOutbox, releaseForeignClaims } from '../store/outbox.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { bridgeDetection, chainDetections } from '../watchers/detections.ts';
+import { exploitDetections } from '../watchers/exploit/detections.ts';
 import { createWatchService, type WatchService } from '../watchers/service.ts';
 import type { Integration, IntegrationFactory } from '../incidents/integration.ts';
 import { wireChains } from './watch.ts';
 import { createLeadership, type Leadership } from './leadership.ts';
 import { createMonitorWatch, writeHeartbeat } from './monitor.ts';
+import { operationalFigures } from './operational.ts';
 
 export type { Integration, IntegrationContext, IntegrationFactory } from '../incidents/integration.ts';
 
@@ -44,6 +47,8 @@ export interface ServiceOptions {
   sinks?: EffectSink[];
   deliverers?: Deliverer[];
   publicRoutes?: Hono[];
+  /** the API reference of `publicRoutes` */
+  apiDocs?: RouteDoc[];
   onDelivered?(event: DeliveryEvent, engine: IncidentEngine): Promise<void>;
   /** feature modules (src/app/integrations.ts lists the ones `firebreak start` uses) */
   integrations?: IntegrationFactory[];
@@ -78,18 +83,20 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const store = await createStore(config.storage, logger);
     cleanup.push(() => store.close());
     const engine = createIncidentEngine({ store, config, logger, sinks: options.sinks, now: options.now });
-    const { rpc, syncs, settle } = wireChains({ config, store, logger });
+    const { rpc, syncs, settle, sideKeys } = wireChains({ config, store, logger, ...backfillTuning() });
     const watch = createWatchService({
       config,
       store,
       rpc,
       syncs,
       settle,
+      sideKeys,
       logger,
       headSubscriptions: options.headSubscriptions,
       async onJudgement(judgement) {
         const bridge = config.bridges.find((b) => b.id === judgement.id)!;
         await engine.observe(bridgeDetection(config, bridge, judgement));
+        for (const detection of exploitDetections(config, bridge, judgement)) await engine.observe(detection);
       },
       async onChainPass(view) {
         for (const detection of chainDetections(config, view)) await engine.observe(detection);
@@ -104,6 +111,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const integration = await factory({ config, store, engine, watch, logger: logger.child({ module: 'integration' }), now, isLeader: () => leading });
       integrations.push(integration);
       for (const sink of integration.sinks ?? []) engine.addSink(sink);
+      // commands a module adds (e.g. requestRollback) reach the API, chat and dashboard through the engine
+      if (integration.commands) {
+        Object.assign(engine.commands, integration.commands);
+        Object.assign(engine, integration.commands);
+      }
     }
     const delivery = createDeliveryWorker({
       db: store.db,
@@ -120,6 +132,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           );
         }
         await options.onDelivered?.(event, engine);
+        await recordUnrecordedFailure(engine, event, logger);
       },
     });
     // new outbox rows are planned inside incident changes: deliver them right away
@@ -139,7 +152,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       addToIpfs: ipfsAdder(integrations),
       role: () => (leadership.isLeader() ? 'leader' : 'follower'),
       postmortem: (incident) => renderPostmortemFor(store, config, incident),
+      operational: () => operationalFigures({ store, watch, leader: leadership.isLeader(), now: now() }),
       publicRoutes: [...(options.publicRoutes ?? []), ...integrations.flatMap((i) => (i.routes ? [i.routes] : []))],
+      apiDocs: [...(options.apiDocs ?? []), ...integrations.flatMap((i) => i.apiDocs ?? [])],
       messages: async () =>
         (await listOutbox(store.db, { limit: 200 })).map((row) => ({
           incidentId: row.incidentId,
@@ -236,4 +251,35 @@ function messageText(payload: unknown): string {
 function ipfsAdder(integrations: Integration[]): ((bytes: Uint8Array) => Promise<string>) | undefined {
   const mirror = integrations.find((i) => i.name === 'mirror') as (Integration & { addFile?(bytes: Uint8Array): Promise<string> }) | undefined;
   return mirror?.addFile ? (bytes) => mirror.addFile!(bytes) : undefined;
+}
+
+/**
+ * FIREBREAK_COMMIT_EVERY_MS / FIREBREAK_COMMIT_EVERY_RANGES: how often a backfill commits what it
+ * holds in memory (defaults 30 s / 200 ranges). For tests that kill the process mid-backfill.
+ */
+function backfillTuning(): { commitEveryMs?: number; commitEveryRanges?: number } {
+  const read = (name: string) => {
+    const value = Number(process.env[name]);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  return { commitEveryMs: read('FIREBREAK_COMMIT_EVERY_MS'), commitEveryRanges: read('FIREBREAK_COMMIT_EVERY_RANGES') };
+}
+
+/**
+ * The safety net for permanent delivery failures: whatever the channel, a row that failed for good
+ * is on its incident's timeline (and so on the dashboard). The feature modules record their own
+ * failures in their words (with `data.outbox`); one that did not is recorded here.
+ */
+async function recordUnrecordedFailure(engine: IncidentEngine, event: DeliveryEvent, logger: Logger): Promise<void> {
+  const { row } = event;
+  if (event.outcome !== 'failed' || event.recorded || !row.incidentId) return;
+  try {
+    const incident = await engine.get(row.incidentId);
+    if (!incident || incident.timeline.some((e) => e.data?.outbox === row.id)) return;
+    await engine.record(row.incidentId, [
+      { kind: 'message', actor: 'firebreak', text: `Delivery to ${row.channel} (${row.kind}) failed and will not be retried: ${event.error ?? 'unknown error'}`, data: { channel: row.channel, outcome: 'failed', outbox: row.id } },
+    ]);
+  } catch (error) {
+    logger.error({ outbox: row.id, channel: row.channel, reason: reasonOf(error) }, 'cannot record a permanent delivery failure on the timeline');
+  }
 }

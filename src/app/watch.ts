@@ -9,13 +9,17 @@ import { createRpcClient, type RpcClient } from '../chain/rpc.ts';
 import { type ChainSync, type LogSource, type SyncProgress, createChainSync } from '../chain/sync.ts';
 import type { Store } from '../store/store.ts';
 import { adminSources } from '../watchers/admin-sources.ts';
+import { outflowSources } from '../watchers/exploit/outflow.ts';
 import { type BridgeSources, bridgeSources } from '../watchers/bridge-sources.ts';
+import { presetSources } from '../watchers/preset-sources.ts';
 
 export interface ChainWiring {
   rpc: Record<string, RpcClient>;
   syncs: Record<string, ChainSync>;
   /** write what a bridge's pairing book holds in memory; call before judging the bridge */
   settle(bridgeId: string): Promise<void>;
+  /** the checkpoint keys of a bridge's two sides (caughtUp(key) on their chains' syncs) */
+  sideKeys(bridgeId: string): { source: string; destination: string } | undefined;
 }
 
 export interface ChainWiringOptions {
@@ -31,6 +35,11 @@ export interface ChainWiringOptions {
   rpcTimeoutMs?: number;
   /** rows a bridge's pairing book holds in memory before it writes them */
   maxHeld?: number;
+  /** a backfill's held ranges are committed at least this often (default 30 s) or every so many ranges */
+  commitEveryMs?: number;
+  commitEveryRanges?: number;
+  /** fixed reorg window in blocks (benchmarks); otherwise from each chain's finality */
+  reorgWindow?: number;
 }
 
 export function wireChains(options: ChainWiringOptions): ChainWiring {
@@ -39,8 +48,22 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   const sourcesByChain = new Map<string, LogSource[]>();
   for (const name of Object.keys(config.chains)) sourcesByChain.set(name, []);
   const books = new Map<string, BridgeSources>();
+  const syncs: Record<string, ChainSync> = {};
+  // a chain's head as its sync last read it (the syncs are made below, after their sources)
+  const sourceClockOf = (chain: string) => () => syncs[chain]?.head()?.headTimestamp;
   for (const bridge of config.bridges) {
-    const sides = bridgeSources(bridge, logger, { maxHeld: options.maxHeld });
+    if (bridge.preset) {
+      // SPEC §10: a preset's sides read every event it knows (no pairing book)
+      const chainIds = { source: config.chains[bridge.source.chain]!.chainId, destination: config.chains[bridge.destination.chain]!.chainId };
+      for (const { chain, source } of presetSources(bridge, chainIds, logger, sourceClockOf(bridge.source.chain))) sourcesByChain.get(chain)!.push(source);
+      continue;
+    }
+    const sides = bridgeSources(bridge, logger, {
+      maxHeld: options.maxHeld,
+      commitEveryMs: options.commitEveryMs,
+      commitEveryRanges: options.commitEveryRanges,
+      sourceClock: sourceClockOf(bridge.source.chain),
+    });
     books.set(bridge.id, sides);
     const { source, destination } = sides;
     sourcesByChain.get(bridge.source.chain)!.push(source);
@@ -48,11 +71,13 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   }
   // "what changed": admin events of every configured contract, read with the bridges' logs
   for (const name of sourcesByChain.keys()) sourcesByChain.get(name)!.push(...adminSources(config, name, logger));
-  const syncs: Record<string, ChainSync> = {};
+  // SPEC §11 outflow limits: transfers out of watched escrows
+  for (const name of sourcesByChain.keys()) sourcesByChain.get(name)!.push(...outflowSources(config, name, logger));
   for (const chain of Object.values(config.chains)) {
     rpc[chain.name] = createRpcClient({
       chain: chain.name,
       urls: chain.rpc,
+      chainId: chain.chainId,
       logger: logger.child({ chain: chain.name }),
       timeoutMs: options.rpcTimeoutMs,
     });
@@ -66,11 +91,16 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
       initialRange: options.initialRange,
       maxRange: options.maxRange,
       maxRetries: options.maxRetries,
+      reorgWindow: options.reorgWindow,
     });
   }
   async function settle(bridgeId: string): Promise<void> {
     const sides = books.get(bridgeId);
-    if (sides?.dirty()) await store.transaction((trx) => sides.settle(trx));
+    if (sides) await sides.settle(store);
   }
-  return { rpc, syncs, settle };
+  function sideKeys(bridgeId: string): { source: string; destination: string } | undefined {
+    const sides = books.get(bridgeId);
+    return sides && { source: sides.source.key, destination: sides.destination.key };
+  }
+  return { rpc, syncs, settle, sideKeys };
 }

@@ -10,7 +10,9 @@ import type { Logger } from '../core/log.ts';
 import { checkConfigObject } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { runScan } from '../app/scan.ts';
-import { REORG_WINDOW } from '../chain/sync.ts';
+import { REORG_WINDOW, REORG_WINDOW_SECONDS } from '../chain/sync.ts';
+/** blocks mined over the events so that they lie below the reorg window (anvil: a block a second) */
+const BELOW_WINDOW = Math.max(REORG_WINDOW, REORG_WINDOW_SECONDS) + 1;
 import { drillConfig, type DrillBridge } from '../drill/bridge.ts';
 import { createStore } from '../store/store.ts';
 import { countTransfers } from '../store/transfers.ts';
@@ -119,7 +121,7 @@ export async function benchIngest(options: {
   const config = benchConfig(bridge);
   // history deeper than the reorg window, as a backfill reads it (the peer gets the same: events
   // below its finality depth); within the window every row is stored, see src/watchers/pairing.ts
-  await Promise.all([bridge.source.mine(REORG_WINDOW + 1), bridge.destination.mine(REORG_WINDOW + 1)]);
+  await Promise.all([bridge.source.mine(BELOW_WINDOW), bridge.destination.mine(BELOW_WINDOW)]);
   // the reference reads what scan reads: every block up to each chain's head (confirmations 0)
   const [sourceHead, destinationHead] = await Promise.all([
     bridge.source.publicClient.getBlockNumber({ cacheTime: 0 }),
@@ -175,7 +177,7 @@ export async function benchIngest(options: {
     raw,
     pendingFound,
     pendingExpected: traffic.pending,
-    depthBlocks: REORG_WINDOW + 1,
+    depthBlocks: BELOW_WINDOW,
     rowsStored,
   };
 }

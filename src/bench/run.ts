@@ -10,6 +10,7 @@ import { reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { type ApiResult, benchApi } from './api.ts';
 import { startBenchChains } from './chains.ts';
+import { benchCost, benchJudge, type CostResult, type JudgeResult } from './cost.ts';
 import { emitTraffic } from './emit.ts';
 import { benchConfig, benchIngest, type IngestResult } from './ingest.ts';
 import { benchLatency, type LatencyEndPoint, type LatencyResult } from './latency.ts';
@@ -18,12 +19,20 @@ import { benchMirror, MIRROR_SIZES, type MirrorResult, type MirrorSizes } from '
 import { benchPeer, type PeerResult } from './peer.ts';
 import { timeScanProcess } from './scan-process.ts';
 import { round } from './stats.ts';
+import { benchExploit, type ExploitBenchResult } from './exploit.ts';
 
 export interface BenchSizes {
   /** events emitted for ingest and the peer (half deposits, half finalizations) */
   events: number;
   latencyTrials: number;
   pending: number;
+  /** exploit containment trials (default 20) */
+  exploitTrials?: number;
+  /** cost: bridges on one pair of chains and seconds measured (default 10 bridges, 20 s) */
+  costBridges?: number;
+  costSeconds?: number;
+  /** judge: settled transfers in the history (default 1M) */
+  settled?: number;
 }
 
 export const DEFAULT_SIZES: BenchSizes = { events: 200_000, latencyTrials: 100, pending: 100_000 };
@@ -50,7 +59,7 @@ export interface BenchOptions {
 
 type Unavailable = { available: false; reason: string };
 
-export const BENCH_NAMES = ['ingest', 'peer', 'latency', 'memory', 'mirror', 'api'] as const;
+export const BENCH_NAMES = ['ingest', 'peer', 'latency', 'memory', 'mirror', 'api', 'cost', 'judge', 'exploit'] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 export interface BenchResults {
@@ -66,6 +75,10 @@ export interface BenchResults {
   memory: (MemoryResult & { available: true }) | Unavailable;
   mirror: (MirrorResult & { available: true }) | (Unavailable & { p50Ms: null });
   api: (ApiResult & { available: true }) | (Unavailable & { summaryRps: null });
+  /** SPEC §11: first malicious release mined → pause tx mined */
+  exploit: (ExploitBenchResult & { available: true }) | Unavailable;
+  cost: (CostResult & { available: true }) | (Unavailable & { requestsPerBlock: null });
+  judge: (JudgeResult & { available: true }) | (Unavailable & { msAt1MSettled: null });
   targets: Record<string, string>;
   seconds: number;
 }
@@ -77,6 +90,9 @@ export const TARGETS = {
   'memory.bytesPerPending': '<= 300',
   'mirror.p50Ms': '<= 500',
   'api.summaryRps': '>= 5000',
+  'exploit.blocksToPause': 'p99 <= 2 blocks (1 s blocks, WebSocket heads)',
+  'cost.requestsPerBlock': '<= 3',
+  'judge.msAt1MSettled': '<= 50',
 };
 
 function rounded<T extends object>(value: T): T {
@@ -101,6 +117,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     memory: { available: false, reason: notRun('memory') },
     mirror: { available: false, reason: notRun('mirror'), p50Ms: null },
     api: { available: false, reason: notRun('api'), summaryRps: null },
+    exploit: { available: false, reason: notRun('exploit') },
+    cost: { available: false, reason: notRun('cost'), requestsPerBlock: null },
+    judge: { available: false, reason: notRun('judge'), msAt1MSettled: null },
     targets: TARGETS,
     seconds: 0,
   };
@@ -222,6 +241,50 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     }
   }
 
+  // 7: RPC calls per new block in steady state (10 bridges on one pair of chains, 250 ms blocks)
+  if (selected('cost')) {
+    const chains = await startBenchChains();
+    try {
+      const bridges = sizes.costBridges ?? 10;
+      say(`cost: JSON-RPC calls per new block, ${bridges} bridges, a block every 250 ms`);
+      const cost = await benchCost({ bridge: chains.bridge, bridges, seconds: sizes.costSeconds ?? 20, logger });
+      results.cost = { available: true, ...rounded(cost) };
+      say(`  ${cost.requestsPerBlock.toFixed(2)} calls per block per chain (${Object.entries(cost.byChain).map(([n, c]) => `${n}: ${c.calls} calls / ${c.blocks} blocks`).join(', ')})`);
+    } catch (error) {
+      results.cost = { available: false, reason: reasonOf(error), requestsPerBlock: null };
+      say(`  cost failed: ${reasonOf(error)}`);
+    } finally {
+      await chains.stop();
+    }
+  }
+
+  // 8: judging a bridge with a long settled history
+  if (selected('judge')) try {
+    const settled = sizes.settled ?? 1_000_000;
+    say(`judge: ${settled.toLocaleString('en-US')} settled transfers in history, 100 pending`);
+    const chains = await startBenchChains();
+    const config = benchConfig(chains.bridge);
+    await chains.stop();
+    const judge = await benchJudge({ config, settled, logger });
+    results.judge = { available: true, ...rounded(judge) };
+    say(`  judge ${judge.msAt1MSettled.toFixed(1)} ms per bridge after pruning (prune ${Math.round(judge.pruneMs)} ms once; unpruned ${Math.round(judge.unprunedMs)} ms)`);
+  } catch (error) {
+    results.judge = { available: false, reason: reasonOf(error), msAt1MSettled: null };
+    say(`  judge failed: ${reasonOf(error)}`);
+  }
+
+  // 9: exploit containment: a forged release to the pause of the releases (own chains, 1 s blocks)
+  if (selected('exploit')) try {
+    const trials = sizes.exploitTrials ?? 20;
+    say(`exploit: forged release mined → pause mined, ${trials} trials, 1 s blocks`);
+    const exploit = await benchExploit({ trials, logger });
+    results.exploit = { available: true, ...exploit };
+    say(`  blocks p50 ${exploit.blocksToPause.p50}, p99 ${exploit.blocksToPause.p99}; ms p50 ${exploit.msToPause.p50}, p99 ${exploit.msToPause.p99} (${exploit.heads} heads)`);
+  } catch (error) {
+    results.exploit = { available: false, reason: reasonOf(error) };
+    say(`  exploit failed: ${reasonOf(error)}`);
+  }
+
   results.seconds = round((performance.now() - started) / 1000, 1);
   if (options.output !== null) {
     const file = options.output ?? 'bench/results.json';
@@ -264,6 +327,15 @@ export function renderBench(results: BenchResults): string {
   if (api.available) {
     rows.push(['api', `${Math.round(api.summaryRps)} requests/s`, `/api/v2/summary.json, ${api.openIncidents} open incidents, p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms (gzip ${Math.round(api.gzipRps)}/s, p99 ${api.gzipP99Ms} ms)`, `target ${TARGETS['api.summaryRps']}`]);
   } else rows.push(['api', na(api), '', '']);
+  const { cost, judge } = results;
+  if (cost.available) rows.push(['cost', `${cost.requestsPerBlock} calls/block/chain`, `${cost.bridges} bridges, ${cost.blocks} blocks of ${cost.blockMs} ms`, `target ${TARGETS['cost.requestsPerBlock']}`]);
+  else rows.push(['cost', na(cost), '', '']);
+  if (judge.available) rows.push(['judge', `${judge.msAt1MSettled} ms per bridge`, `${judge.settled} settled + ${judge.pending} pending (prune ${Math.round(judge.pruneMs)} ms, unpruned ${Math.round(judge.unprunedMs)} ms)`, `target ${TARGETS['judge.msAt1MSettled']}`]);
+  else rows.push(['judge', na(judge), '', '']);
+  const { exploit } = results;
+  if (exploit?.available) {
+    rows.push(['exploit', `blocks to pause p50 ${exploit.blocksToPause.p50}, p99 ${exploit.blocksToPause.p99}`, `${exploit.trials} trials, ${exploit.blockTimeSeconds} s blocks, ${exploit.heads} heads, source confirmations ${exploit.sourceConfirmations}, grace ${exploit.graceSeconds} s; ms p50 ${exploit.msToPause.p50}, p99 ${exploit.msToPause.p99}`, `target ${TARGETS['exploit.blocksToPause']}`]);
+  } else if (exploit) rows.push(['exploit', na(exploit), '', '']);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd());
   return `firebreak bench (${results.sizes.events} events, ${results.seconds} s)\n\n${lines.join('\n')}\n`;

@@ -3,7 +3,7 @@
  * `npm run contracts:build` from `contracts/`), and deploying them with viem.
  */
 import { readFileSync } from 'node:fs';
-import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from 'viem';
+import { type Abi, type Account, type Address, type Chain, encodeDeployData, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem';
 import { FirebreakError, reasonOf } from '../core/errors.ts';
 
 /** Names of the artifacts in contracts-abi/ (one per deployable contract). */
@@ -13,6 +13,9 @@ export const DRILL_BRIDGE_SOURCE = 'DrillBridgeSource';
 export const DRILL_BRIDGE_DESTINATION = 'DrillBridgeDestination';
 export const LOCK_RELEASE_BRIDGE = 'LockReleaseBridge';
 export const MOCK_PRICE_FEED = 'MockPriceFeed';
+export const DRILL_UPGRADE_PROXY = 'DrillUpgradeProxy';
+export const DRILL_BRIDGE_DESTINATION_V1 = 'DrillBridgeDestinationV1';
+export const DRILL_BRIDGE_DESTINATION_V2 = 'DrillBridgeDestinationV2';
 
 export const ARTIFACT_NAMES = [
   ROLLBACK_GOVERNOR,
@@ -21,6 +24,20 @@ export const ARTIFACT_NAMES = [
   DRILL_BRIDGE_DESTINATION,
   LOCK_RELEASE_BRIDGE,
   MOCK_PRICE_FEED,
+  DRILL_UPGRADE_PROXY,
+  DRILL_BRIDGE_DESTINATION_V1,
+  DRILL_BRIDGE_DESTINATION_V2,
+  // bridge presets (contracts/presets): emitters of the real events, and the drill's NFT collection
+  'AcrossEmitter',
+  'CctpEmitter',
+  'LayerZeroEmitter',
+  'CcipEmitter',
+  'OpStackEmitter',
+  'WormholeEmitter',
+  'NftCollection',
+  // SPEC §11 drills: a lock-release destination with a faulty path, and a plain ERC-20
+  'DrillReleaseBridge',
+  'DrillToken',
 ] as const;
 
 export type ArtifactName = (typeof ARTIFACT_NAMES)[number];
@@ -97,13 +114,23 @@ export async function deployArtifact(options: DeployArtifactOptions): Promise<Ad
   }
   let hash: Hex;
   try {
-    hash = await walletClient.deployContract({
-      abi,
-      bytecode,
-      args: (options.args ?? []) as readonly unknown[],
-      account,
-      chain: walletClient.chain ?? null,
-    } as Parameters<typeof walletClient.deployContract>[0]);
+    if (typeof account === 'object' && account.type === 'local') {
+      // what viem's deployContract does for a local account, step by step: its sendTransaction
+      // rewrites an error the account throws (a remote signer's refusal) into a TypeError that
+      // loses it; signing through signTransaction keeps the signer's own words
+      const data = encodeDeployData({ abi, bytecode, args: (options.args ?? []) as readonly unknown[] });
+      const request = await walletClient.prepareTransactionRequest({ account, chain: walletClient.chain ?? null, data } as Parameters<typeof walletClient.prepareTransactionRequest>[0]);
+      const signed = await walletClient.signTransaction(request as Parameters<typeof walletClient.signTransaction>[0]);
+      hash = await walletClient.sendRawTransaction({ serializedTransaction: signed });
+    } else {
+      hash = await walletClient.deployContract({
+        abi,
+        bytecode,
+        args: (options.args ?? []) as readonly unknown[],
+        account,
+        chain: walletClient.chain ?? null,
+      } as Parameters<typeof walletClient.deployContract>[0]);
+    }
   } catch (error) {
     throw new FirebreakError(`deploying ${name} failed: ${reasonOf(error)}`, {
       code: 'deploy_failed',

@@ -81,6 +81,8 @@ export interface LogFilter {
   addresses: string[];
   /** topic0 alternatives */
   topic0: string[];
+  /** topics[1] alternatives (absent: any) */
+  topic1?: string[];
   fromBlock: number;
   toBlock: number;
 }
@@ -91,7 +93,10 @@ export async function getLogs(rpc: RpcClient, filter: LogFilter): Promise<RawLog
     [
       {
         address: filter.addresses.length === 1 ? filter.addresses[0] : filter.addresses,
-        topics: [filter.topic0.length === 1 ? filter.topic0[0] : filter.topic0],
+        topics: [
+          filter.topic0.length === 1 ? filter.topic0[0] : filter.topic0,
+          ...(filter.topic1 ? [filter.topic1.length === 1 ? filter.topic1[0] : filter.topic1] : []),
+        ],
         fromBlock: `0x${filter.fromBlock.toString(16)}`,
         toBlock: `0x${filter.toBlock.toString(16)}`,
       },

@@ -1,10 +1,20 @@
 /**
- * Log sync for one chain: every configured source (contract + event) is read from its checkpoint
- * up to the confirmed head (head − confirmations) in block ranges that adapt to the provider,
- * and each range's rows and checkpoint are committed in one transaction, so a crash resumes
- * exactly where it stopped. A reorg is noticed by parent hash (the first block of the next range
- * must build on the checkpointed block) and by re-checking checkpointed hashes; the fork point is
- * found from stored headers and everything above it is rolled back and read again.
+ * Log sync for one chain, split the way Ponder splits historical and realtime sync:
+ *
+ * - a **tip follower**, shared by every source that has caught up: one `eth_getLogs` over all their
+ *   addresses and events per new confirmed range, so ten bridges cost what one costs;
+ * - a **backfill** per group of sources that are behind (sources with the same checkpoint read
+ *   together), in ranges that adapt to the provider and to the density of the history, with the
+ *   next ranges prefetched. A backfill reads up to the follower's block and joins it there.
+ *
+ * The follower is read first on every pass; backfills get what is left of a time budget
+ * (`backfill(budgetMs)`), so a bridge added with years of history never delays the others. Each
+ * range's rows and checkpoints are committed in one transaction (a source that holds its logs in
+ * memory commits them itself, at least every commit interval), so a restart resumes where it
+ * stopped. Only confirmed blocks are read (head − confirmations, or the node's safe/finalized
+ * block). A reorg is noticed by parent hash (the first block of a range must build on the
+ * checkpointed block) and, when the head changed in place, by re-checking checkpointed hashes; the
+ * fork point is found from stored headers and everything above it is rolled back and read again.
  */
 import { FirebreakError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
@@ -22,14 +32,25 @@ import {
   saveHeaders,
 } from '../store/checkpoints.ts';
 import type { Db, Store } from '../store/store.ts';
-import { type BlockHeader, type RawLog, fillTimestamps, getHead, getHeaders, getLogs } from './blocks.ts';
+import { type BlockHeader, type RawLog, getHead, getHeaders, getLogs } from './blocks.ts';
 import { RangeTooLargeError, type RpcClient } from './rpc.ts';
 
-/** Ranges requested ahead of the one being processed during a catch-up. */
+/** Ranges requested ahead of the one being processed during a backfill. */
 const PREFETCH_DEPTH = 2;
 
-/** Blocks below the head where a reorg is still looked for; what lies deeper is final. */
+/** Blocks below the head where a reorg is still looked for (finality `confirmations`), at least. */
 export const REORG_WINDOW = 256;
+/** ... and at least this much chain time: 256 blocks are 51 min on Ethereum but 64 s on Arbitrum. */
+export const REORG_WINDOW_SECONDS = 300;
+/** a provider's block cap is probed again after this long (limits get lifted, plans upgraded) */
+const CEILING_TTL_MS = 30 * 60_000;
+
+/** The reorg window in blocks for `confirmations` finality, given the chain's seconds per block. */
+export function reorgWindowBlocks(confirmations: number, secondsPerBlock: number | undefined): number {
+  const byTime = secondsPerBlock && secondsPerBlock > 0 ? Math.ceil(REORG_WINDOW_SECONDS / secondsPerBlock) : 0;
+  // a chain that mints several blocks per second would otherwise ask for a window of days of headers
+  return Math.max(REORG_WINDOW, confirmations + 1, Math.min(byTime, 20_000));
+}
 
 /** One contract event read on this chain (a bridge side, an admin-event watcher…). */
 export interface LogSource {
@@ -38,15 +59,25 @@ export interface LogSource {
   /** lower-case */
   address: string;
   topic0: string;
+  /**
+   * only logs whose topics[1] (the first indexed argument) is this 32-byte word, lower-case: asked
+   * of eth_getLogs, so a busy contract's other logs never cross the wire (e.g. Transfers from one holder)
+   */
+  topic1?: string;
   fromBlock: number;
   /** what is read (address, event, fromBlock): when it changes the source starts over */
   fingerprint: string;
   /**
    * store what these logs mean; runs inside the range's transaction, for every range (also an
-   * empty one). 'held': the source keeps the range in memory and saves `range.checkpoint` itself
-   * when it writes it (the sync then leaves the stored checkpoint where it is).
+   * empty one). 'held': the source keeps the range in memory (through `range.afterCommit`, so a
+   * failed transaction leaves nothing behind) and saves `range.checkpoint` itself when it writes
+   * it (`commit`); the sync then leaves the stored checkpoint where it is.
    */
   ingest(trx: Db, logs: RawLog[], range: IngestRange): Promise<void | 'held'>;
+  /** a source that holds ranges: whether it is time to commit them (size, commit interval) */
+  commitDue?(): boolean;
+  /** write what the source holds, in a transaction of its own (before a rollback: `pair: false`) */
+  commit?(store: Store, options?: { pair?: boolean }): Promise<void>;
   /** forget everything read above `block` (a reorg took it back) */
   rollback(trx: Db, block: number): Promise<void>;
   /** forget everything (the source's configuration changed) */
@@ -56,8 +87,10 @@ export interface LogSource {
 export interface IngestRange {
   /** the checkpoint this range brings the source to */
   checkpoint: Checkpoint;
-  /** the highest block below the reorg window (head − reorgWindow): what is read up to here is final */
+  /** the highest block below the reorg window (or the node's finalized block): what is read up to here is final */
   finalBlock: number;
+  /** run `fn` once the range's transaction has committed (never when it failed) */
+  afterCommit(fn: () => void): void;
 }
 
 export interface ChainHeadState {
@@ -67,16 +100,30 @@ export interface ChainHeadState {
   confirmed: number;
   confirmedTimestamp: number;
   confirmedHash: string;
+  /** the highest block regarded final (below the reorg window, or the node's finalized block) */
+  finalized: number;
   rpc: number;
+}
+
+/** One source's backfill, for progress reports (blocks, percent, ETA are derived from these). */
+export interface SourceProgress {
+  source: string;
+  /** the block before the source's fromBlock: its history runs from here to the target */
+  startBlock: number;
+  doneBlock: number;
+  targetBlock: number;
+  /** caught up: read by the tip follower */
+  following: boolean;
 }
 
 export interface SyncProgress {
   chain: string;
-  /** first block of this run's catch-up */
+  /** where the chain's histories start (the lowest over its sources) */
   startBlock: number;
   /** the lowest checkpoint over the chain's sources */
   doneBlock: number;
   targetBlock: number;
+  sources: SourceProgress[];
 }
 
 export interface ReorgEvent {
@@ -97,98 +144,167 @@ export interface ChainSyncOptions {
   maxRange?: number;
   /** logs per response the range size aims at */
   targetLogs?: number;
-  /** blocks below the head where log block hashes are re-checked against headers */
+  /** fixed reorg window in blocks (tests, benchmarks); otherwise derived from the chain's finality */
   reorgWindow?: number;
   /** consecutive transient failures catchUp() rides out before giving up */
   maxRetries?: number;
   onProgress?(progress: SyncProgress): void;
   onReorg?(event: ReorgEvent): void;
+  now?: () => number;
 }
 
 export interface ChainSync {
   readonly chain: string;
   /** read the head and derive the confirmed head */
   pollHead(): Promise<ChainHeadState>;
-  /** read one range (or handle one reorg); true when every source has reached the confirmed head */
+  /** read one range (follower first, then one backfill range) or handle one reorg; true when every source is at the confirmed head */
   step(): Promise<boolean>;
+  /** read the follower up to the confirmed head of the last poll (backfills wait) */
+  follow(): Promise<void>;
+  /** backfill ranges until `budgetMs` is spent or every source follows the tip */
+  backfill(budgetMs: number): Promise<void>;
   /** pollHead, then steps until every source has reached the confirmed head seen by that poll */
   catchUp(signal?: AbortSignal): Promise<ChainHeadState>;
   /** last head seen, undefined before the first poll */
   head(): ChainHeadState | undefined;
-  /** every source has read up to the confirmed head of the last poll */
-  caughtUp(): boolean;
-  /** the block range used for the next eth_getLogs */
-  rangeSize(): number;
+  /** every source (or the one named) has read up to the confirmed head of the last poll */
+  caughtUp(source?: string): boolean;
+  /** per-source backfill figures */
+  progress(): SyncProgress | undefined;
+  /** the block range the follower (or the named source's backfill) asks for next */
+  rangeSize(source?: string): number;
+  /** seconds per block, as measured on the chain (undefined until known) */
+  secondsPerBlock(): number | undefined;
+}
+
+/** A group of sources read together: the follower, or one backfill. */
+interface Lane {
+  key: string;
+  sources: LogSource[];
+  /** the last block every source of the lane has read */
+  at: number;
+  /** the lane does not read past this block */
+  cap: number;
+  follower: boolean;
+}
+
+interface Sizing {
+  range: number;
+  largestAccepted: number;
+}
+
+type RangeRead = [BlockHeader[], RawLog[] | RangeTooLargeError];
+
+/** what the provider told us about its limit (fields the RPC client adds where the provider says) */
+interface RangeRefusal {
+  suggested?: { from: number; to: number };
+  maxBlocks?: number;
+  byResults?: boolean;
 }
 
 export function createChainSync(options: ChainSyncOptions): ChainSync {
   const { chain, rpc, store, sources, logger } = options;
   const log = logger.child({ chain: chain.name });
+  const now = options.now ?? Date.now;
   const maxRange = options.maxRange ?? 50_000;
   const targetLogs = options.targetLogs ?? 10_000;
-  const reorgWindow = options.reorgWindow ?? REORG_WINDOW;
   // small at first: a dense history answers quickly, a sparse one grows 8× per range
-  let range = Math.min(options.initialRange ?? 16, maxRange);
-  /** below the smallest range the provider refused */
+  const initialRange = Math.min(options.initialRange ?? 16, maxRange);
+  /** below the smallest range the provider refused for its block count (chain-wide) */
   let ceiling = maxRange;
-  /** the largest range the provider answered */
-  let largestAccepted = 0;
+  let ceilingSetAt = 0;
+  const sizings = new Map<string, Sizing>();
   let headState: ChainHeadState | undefined;
+  /** the latest header of the last poll (its parent hash is known: a range ending there need not read it again) */
+  let latestHeader: BlockHeader | undefined;
+  /** the confirmed head moved and its header has not been read yet (the follower's next range reads it) */
+  let confirmedPending = false;
+  let lastLaneKey = 'tip';
+  /** checkpoints may no longer be canonical (first pass, or the head changed in place) */
+  let verifyPending = true;
+  let secondsPerBlock: number | undefined;
   let checkpoints: Map<string, Checkpoint> | undefined;
-  let startBlock: number | undefined;
+  /** sources read by the tip follower; they all share one checkpoint */
+  const following = new Set<string>();
   let lastProgressAt = 0;
   /**
-   * The next ranges' logs and edge headers (this group, in block order), requested while this
-   * range is decoded and stored so that the RPC is never idle during a catch-up. A read is used
-   * when the next step starts where it starts (its end may differ from what the step would ask now:
-   * it was within every bound when asked, and bounds only grow until a reorg, which drops the
-   * queue); it is checked like a fresh read (parent hash, near-head hashes).
+   * The next ranges' logs and edge headers of a backfill, requested while this range is decoded and
+   * stored so that the RPC is never idle. A read is used when the lane's next step starts where it
+   * starts (its end was within every bound when asked, and bounds only grow until a reorg, which
+   * drops the queue); it is checked like a fresh read (parent hash, near-head hashes).
    */
-  let readAhead: Array<{ group: string; from: number; to: number; result: Promise<RangeRead> }> = [];
+  const readAhead = new Map<string, Array<{ from: number; to: number; result: Promise<RangeRead> }>>();
 
-  type RangeRead = [BlockHeader[], RawLog[] | RangeTooLargeError];
+  function sizing(key: string): Sizing {
+    let found = sizings.get(key);
+    if (!found) sizings.set(key, (found = { range: initialRange, largestAccepted: 0 }));
+    return found;
+  }
 
-  function readRange(group: LogSource[], from: number, to: number): Promise<RangeRead> {
+  function readRange(group: LogSource[], from: number, to: number, known: BlockHeader[]): Promise<RangeRead> {
+    // edges already known (the head just read) are not asked again
+    const wanted = [...new Set(from === to ? [to] : [from, to])];
+    const missing = wanted.filter((n) => !known.some((h) => h.number === n));
     return Promise.all([
-      getHeaders(rpc, from === to ? [to] : [from, to]),
-      getLogs(rpc, {
-        addresses: [...new Set(group.map((s) => s.address))],
-        topic0: [...new Set(group.map((s) => s.topic0))],
-        fromBlock: from,
-        toBlock: to,
-      }).catch((error: unknown) => {
+      getHeaders(rpc, missing).then((read) => wanted.map((n) => read.find((h) => h.number === n) ?? known.find((h) => h.number === n)!)),
+      readLogs(group, from, to).catch((error: unknown) => {
         if (error instanceof RangeTooLargeError) return error;
         throw error;
       }),
     ]);
   }
 
-  function groupKey(group: LogSource[]): string {
-    return group.map((s) => s.key).join(',');
+  /**
+   * One eth_getLogs for the group, or two when some sources filter on topics[1]: a filter's topic
+   * positions are ANDed, so a topics[1] in the shared request would drop every other source's logs
+   * (an OR-list cannot say "any"). The filtered sources share a request of their own, their words as
+   * one OR-list (two requests per range however many such sources); routing (commitRange) gives each
+   * log only to the sources whose word it carries, and a log both requests return is kept once.
+   */
+  function readLogs(group: LogSource[], from: number, to: number): Promise<RawLog[]> {
+    const filters = [group.filter((s) => s.topic1 === undefined), group.filter((s) => s.topic1 !== undefined)]
+      .filter((part) => part.length > 0)
+      .map((part) => ({
+        addresses: [...new Set(part.map((s) => s.address))],
+        topic0: [...new Set(part.map((s) => s.topic0))],
+        ...(part[0]!.topic1 !== undefined ? { topic1: [...new Set(part.map((s) => s.topic1!))] } : {}),
+        fromBlock: from,
+        toBlock: to,
+      }));
+    if (filters.length === 1) return getLogs(rpc, filters[0]!);
+    return Promise.all(filters.map((filter) => getLogs(rpc, filter))).then(([plain, filtered]) => {
+      const seen = new Set(plain!.map((l) => `${l.blockHash}:${l.logIndex}`));
+      return [...plain!, ...filtered!.filter((l) => !seen.has(`${l.blockHash}:${l.logIndex}`))].sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
+    });
   }
 
-  /** the queued read starting at `from`, or a fresh one up to `to` */
-  function takeRange(group: LogSource[], from: number, to: number): { to: number; result: Promise<RangeRead> } {
-    const next = readAhead[0];
-    if (next && next.group === groupKey(group) && next.from === from) {
-      readAhead.shift();
+  /** the queued read of this lane starting at `from`, or a fresh one up to `to` */
+  function takeRange(lane: Lane, from: number, to: number, known: BlockHeader[]): { to: number; result: Promise<RangeRead> } {
+    const queue = readAhead.get(lane.key);
+    const next = queue?.[0];
+    if (next && next.from === from) {
+      queue!.shift();
       return next;
     }
-    readAhead = [];
-    return { to, result: readRange(group, from, to) };
+    readAhead.delete(lane.key);
+    return { to, result: readRange(lane.sources, from, to, known) };
   }
 
-  /** keep PREFETCH_DEPTH reads queued after `to` (not past the confirmed head or the next group) */
-  function prefetchAfter(group: LogSource[], to: number, head: ChainHeadState, nextAhead: number): void {
-    const key = groupKey(group);
-    let from = (readAhead.length > 0 ? readAhead[readAhead.length - 1]!.to : to) + 1;
-    while (readAhead.length < PREFETCH_DEPTH && from <= Math.min(head.confirmed, nextAhead)) {
+  /** keep PREFETCH_DEPTH reads of this backfill queued after `to` */
+  function prefetchAfter(lane: Lane, to: number, head: ChainHeadState): void {
+    const queue = readAhead.get(lane.key) ?? [];
+    readAhead.set(lane.key, queue);
+    let from = (queue.length > 0 ? queue[queue.length - 1]!.to : to) + 1;
+    while (queue.length < PREFETCH_DEPTH && from <= Math.min(head.confirmed, lane.cap)) {
       const start = from;
-      const end = rangeEnd(start, head, nextAhead);
-      const result = readRange(group, start, end);
+      const end = rangeEnd(lane, start, head);
+      const result = readRange(lane.sources, start, end, []);
       // a failed read-ahead is only a missed head start: the step that takes it reads it again
       result.catch(() => {});
-      readAhead.push({ group: key, from: start, to: end, result: result.catch(() => readRange(group, start, end)) });
+      const retried = result.catch(() => readRange(lane.sources, start, end, []));
+      // never taken (the lane joined the tip, the sync stopped): its failure is nobody's business
+      retried.catch(() => {});
+      queue.push({ from: start, to: end, result: retried });
       from = end + 1;
     }
   }
@@ -231,11 +347,46 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     return fresh;
   }
 
+  /** latest, plus the safe/finalized blocks the finality asks for, in one round trip */
+  async function readHeads(): Promise<{ latest: BlockHeader; confirmed?: BlockHeader; finalized?: BlockHeader }> {
+    if (chain.finality === 'confirmations') return { latest: await getHead(rpc) };
+    const tags = chain.finality === 'safe' ? ['latest', 'safe', 'finalized'] : chain.finality === 'finalized' ? ['latest', 'finalized'] : ['latest'];
+    const blocks = await rpc.batch<RawHeader | null>(tags.map((tag) => ({ method: 'eth_getBlockByNumber', params: [tag, false] })));
+    const headers = blocks.map((block, i) => toHeader(block, tags[i]!));
+    return { latest: headers[0]!, confirmed: headers[1]!, finalized: headers[headers.length - 1]! };
+  }
+
+  /** seconds per block over the last REORG_WINDOW blocks: sizes the time-based part of the reorg window */
+  async function measureBlockTime(latest: BlockHeader): Promise<void> {
+    const back = Math.min(latest.number, REORG_WINDOW);
+    if (back < 16) return;
+    const [old] = await getHeaders(rpc, [latest.number - back]);
+    secondsPerBlock = Math.max(0, (latest.timestamp - old!.timestamp) / back);
+  }
+
   async function pollHead(): Promise<ChainHeadState> {
-    const latest = await getHead(rpc);
-    const confirmedNumber = Math.max(0, latest.number - chain.confirmations);
-    const confirmed = confirmedNumber === latest.number ? latest : (await getHeaders(rpc, [confirmedNumber]))[0]!;
+    const { latest, confirmed: tagged, finalized: taggedFinal } = await readHeads();
+    if (chain.finality === 'confirmations' && secondsPerBlock === undefined) await measureBlockTime(latest).catch(() => undefined);
+    const confirmedNumber = tagged ? Math.min(tagged.number, latest.number) : Math.max(0, latest.number - chain.confirmations);
     const previous = headState ?? (await storedHead());
+    // the head changed in place (same number, another hash; or the chain got shorter): re-check checkpoints
+    if (headState && latestHeader && (latest.number < latestHeader.number || (latest.number === latestHeader.number && latest.hash !== latestHeader.hash))) {
+      verifyPending = true;
+    }
+    latestHeader = latest;
+    let confirmed: BlockHeader | undefined = tagged ?? (confirmedNumber === latest.number ? latest : undefined);
+    confirmedPending = false;
+    if (!confirmed && headState?.confirmed === confirmedNumber) {
+      confirmed = { number: confirmedNumber, hash: headState.confirmedHash, parentHash: '', timestamp: headState.confirmedTimestamp };
+    } else if (!confirmed && following.size > 0 && headState) {
+      // the follower's next range ends there and reads its header (one call less per block); until
+      // then the previous confirmed head's time stands
+      confirmed = { number: confirmedNumber, hash: '', parentHash: '', timestamp: headState.confirmedTimestamp };
+      confirmedPending = true;
+    }
+    if (!confirmed) confirmed = (await getHeaders(rpc, [confirmedNumber]))[0]!;
+    const window = options.reorgWindow ?? reorgWindowBlocks(chain.confirmations, secondsPerBlock);
+    const finalized = taggedFinal ? Math.min(taggedFinal.number, confirmed.number) : Math.max(-1, latest.number - window);
     headState = {
       chain: chain.name,
       head: latest.number,
@@ -243,9 +394,10 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
       confirmed: confirmed.number,
       confirmedTimestamp: confirmed.timestamp,
       confirmedHash: confirmed.hash,
+      finalized,
       rpc: rpc.current(),
     };
-    const now = new Date();
+    const at = new Date(now());
     const stored = await getChainStatus(store.db, chain.name);
     await saveChainStatus(store.db, {
       chain: chain.name,
@@ -254,8 +406,8 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
       confirmed: confirmed.number,
       confirmedTimestamp: confirmed.timestamp,
       rpc: rpc.current(),
-      observedAt: now,
-      headChangedAt: stored && previous && previous.head === latest.number ? stored.headChangedAt : now,
+      observedAt: at,
+      headChangedAt: stored && previous && previous.head === latest.number ? stored.headChangedAt : at,
       unobservableSince: null,
     });
     return headState;
@@ -266,19 +418,34 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     return stored ? { head: stored.head } : undefined;
   }
 
-  function progress(points: Map<string, Checkpoint>, force = false): void {
-    if (!options.onProgress || !headState) return;
-    const now = Date.now();
-    if (!force && now - lastProgressAt < 250) return;
-    lastProgressAt = now;
-    const doneBlock = Math.min(...[...points.values()].map((c) => c.blockNumber));
-    startBlock ??= doneBlock;
-    options.onProgress({ chain: chain.name, startBlock, doneBlock, targetBlock: headState.confirmed });
+  function progressNow(): SyncProgress | undefined {
+    if (!headState || !checkpoints) return undefined;
+    const target = headState.confirmed;
+    // a source's whole history counts (from its fromBlock): a resumed backfill shows what it had done
+    const list: SourceProgress[] = sources.map((source) => ({
+      source: source.key,
+      startBlock: Math.min(source.fromBlock - 1, target),
+      doneBlock: checkpoints!.get(source.key)!.blockNumber,
+      targetBlock: target,
+      following: following.has(source.key),
+    }));
+    const doneBlock = list.length ? Math.min(...list.map((s) => s.doneBlock)) : target;
+    const startBlock = list.length ? Math.min(...list.map((s) => s.startBlock)) : target;
+    return { chain: chain.name, startBlock, doneBlock, targetBlock: target, sources: list };
+  }
+
+  function progress(force = false): void {
+    if (!options.onProgress) return;
+    const at = now();
+    if (!force && at - lastProgressAt < 250) return;
+    lastProgressAt = at;
+    const figures = progressNow();
+    if (figures) options.onProgress(figures);
   }
 
   /** Find the highest stored block that is still canonical and roll every source back to it. */
   async function handleReorg(points: Map<string, Checkpoint>, suspect: number): Promise<void> {
-    readAhead = [];
+    readAhead.clear();
     let fork: BlockHeader | undefined;
     let below = suspect;
     for (let round = 0; round < 8 && !fork; round++) {
@@ -298,33 +465,42 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     }
     if (!fork) {
       // nothing stored is canonical near the suspect: step back a whole reorg window and re-read it
-      const floor = Math.max(0, suspect - reorgWindow);
+      const window = headState ? Math.max(REORG_WINDOW, headState.head - headState.finalized) : REORG_WINDOW;
+      const floor = Math.max(0, suspect - window);
       if (floor > Math.min(...sources.map((s) => s.fromBlock))) fork = (await getHeaders(rpc, [floor]))[0];
       log.warn({ suspect, floor }, 'no stored block near the reorg is canonical: re-reading a whole reorg window');
     }
     const forkBlock = fork?.number ?? Math.min(...sources.map((s) => s.fromBlock - 1));
     log.warn({ forkBlock, fromBlock: suspect }, 'reorg: rolling back and re-reading');
+    const affected = sources.filter((source) => points.get(source.key)!.blockNumber > forkBlock);
+    // what the sources hold in memory becomes rows first (committed on its own): the rollback
+    // below must be able to take either side of a pair back
+    for (const source of affected) await source.commit?.(store, { pair: false });
+    const moved = new Map<string, Checkpoint>();
     await store.transaction(async (trx) => {
-      for (const source of sources) {
+      for (const source of affected) {
         const point = points.get(source.key)!;
-        if (point.blockNumber <= forkBlock) continue;
         await source.rollback(trx, forkBlock);
         const next: Checkpoint =
           fork && fork.number >= source.fromBlock - 1
             ? { ...point, blockNumber: fork.number, blockHash: fork.hash, blockTimestamp: fork.timestamp }
             : { ...point, blockNumber: source.fromBlock - 1, blockHash: '', blockTimestamp: 0 };
         await saveCheckpoint(trx, next);
-        points.set(source.key, next);
+        moved.set(source.key, next);
       }
       await deleteHeadersAbove(trx, chain.name, forkBlock);
     });
+    for (const [key, point] of moved) points.set(key, point);
+    // the follower keeps only the sources still sharing its (rolled back) checkpoint
+    const cursor = followerCursor(points);
+    for (const key of [...following]) if (points.get(key)!.blockNumber !== cursor) following.delete(key);
     options.onReorg?.({ chain: chain.name, forkBlock, fromBlock: suspect });
   }
 
-  /** Checkpointed hashes must still be canonical (catches reorgs deeper than `confirmations`). */
+  /** Checkpointed hashes must still be canonical (a head replaced in place, a chain that got shorter). */
   async function verifyCheckpoints(points: Map<string, Checkpoint>): Promise<number | undefined> {
     const numbers = [...new Set([...points.values()].filter((c) => c.blockHash !== '').map((c) => c.blockNumber))];
-    const recent = numbers.filter((n) => n >= headState!.head - reorgWindow);
+    const recent = numbers.filter((n) => n > headState!.finalized);
     if (recent.length === 0) return undefined;
     let canonical: BlockHeader[];
     try {
@@ -344,125 +520,270 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   }
 
   /**
-   * Where a range starting at `from` ends: `range` blocks, not past the confirmed head or the next
-   * group's checkpoint, and not across the reorg window's edge (final history and blocks that may
+   * Where a range of this lane starting at `from` ends: its range size, not past the confirmed head
+   * or the lane's cap, and not across the reorg window's edge (final history and blocks that may
    * still be reorganized are read as separate ranges; sources store them differently).
    */
-  function rangeEnd(from: number, head: ChainHeadState, ahead: number): number {
-    const finalBlock = head.head - reorgWindow;
-    return Math.min(from + range - 1, head.confirmed, ahead, from <= finalBlock ? finalBlock : Infinity);
+  function rangeEnd(lane: Lane, from: number, head: ChainHeadState): number {
+    const range = Math.min(sizing(lane.key).range, ceiling);
+    return Math.min(from + range - 1, head.confirmed, lane.cap, from <= head.finalized ? head.finalized : Infinity);
   }
 
-  async function step(): Promise<boolean> {
-    if (!headState) await pollHead();
-    const head = headState!;
-    const points = await loadCheckpoints();
-    const reorgAt = await verifyCheckpoints(points);
-    if (reorgAt !== undefined) {
-      await handleReorg(points, reorgAt);
-      return false;
-    }
-    const lowest = Math.min(...[...points.values()].map((c) => c.blockNumber));
-    if (sources.length === 0 || lowest >= head.confirmed) {
-      progress(points, true);
-      return true;
-    }
-    // read the sources that are furthest behind; stop where the next group's checkpoint is
-    const group = sources.filter((s) => points.get(s.key)!.blockNumber === lowest);
-    const ahead = [...points.values()].map((c) => c.blockNumber).filter((n) => n > lowest);
-    const from = lowest + 1;
-    const nextAhead = ahead.length ? Math.min(...ahead) : Infinity;
-    const taken = takeRange(group, from, rangeEnd(from, head, nextAhead));
-    const to = taken.to;
-    const anchor = points.get(group[0]!.key)!;
+  function followerCursor(points: Map<string, Checkpoint>): number | undefined {
+    let cursor: number | undefined;
+    for (const key of following) cursor = Math.max(cursor ?? -Infinity, points.get(key)!.blockNumber);
+    return cursor;
+  }
 
+  /** the confirmed head's header when no range of the follower read it (nothing follows, or it stopped short) */
+  async function fillConfirmed(): Promise<void> {
+    if (!confirmedPending || !headState) return;
+    const [header] = await getHeaders(rpc, [headState.confirmed]);
+    headState = { ...headState, confirmedHash: header!.hash, confirmedTimestamp: header!.timestamp };
+    confirmedPending = false;
+  }
+
+  /** the follower (if any) and the backfills, highest checkpoint first (closest to joining the tip) */
+  function lanes(points: Map<string, Checkpoint>, head: ChainHeadState): { follower: Lane | undefined; backfills: Lane[] } {
+    let cursor = followerCursor(points);
+    // a backfill that reached the follower's block joins it; with no follower, the first one at the head becomes it
+    for (const source of sources) {
+      const at = points.get(source.key)!.blockNumber;
+      if (following.has(source.key)) continue;
+      if (cursor === undefined ? at >= head.confirmed : at === cursor) {
+        following.add(source.key);
+        cursor = at;
+      }
+    }
+    const followers = sources.filter((s) => following.has(s.key));
+    const follower: Lane | undefined =
+      followers.length > 0 ? { key: 'tip', sources: followers, at: cursor!, cap: head.confirmed, follower: true } : undefined;
+    const groups = new Map<number, LogSource[]>();
+    for (const source of sources) {
+      if (following.has(source.key)) continue;
+      const at = points.get(source.key)!.blockNumber;
+      groups.set(at, [...(groups.get(at) ?? []), source]);
+    }
+    const backfills = [...groups]
+      .sort(([a], [b]) => b - a)
+      .map(([at, group]) => ({ key: group.map((s) => s.key).join(','), sources: group, at, cap: cursor ?? head.confirmed, follower: false }));
+    // read-aheads of lanes that joined or merged are dropped
+    for (const key of readAhead.keys()) if (!backfills.some((b) => b.key === key)) readAhead.delete(key);
+    return { follower, backfills };
+  }
+
+  /** size the lane's next range after a refusal, from what the provider said about its limit */
+  function refused(lane: Lane, from: number, to: number, error: RangeTooLargeError): void {
+    readAhead.delete(lane.key); // asked at the refused size
+    const size = sizing(lane.key);
+    const blocks = to - from + 1;
+    const said = error as RangeTooLargeError & RangeRefusal;
+    if (said.suggested && said.suggested.to >= said.suggested.from && said.suggested.to - said.suggested.from + 1 < blocks) {
+      size.range = Math.max(1, said.suggested.to - said.suggested.from + 1);
+      log.debug({ range: size.range }, 'provider suggested a range: taking it');
+      return;
+    }
+    if (blocks === 1) throw new FirebreakError(`${chain.name}: the provider refuses even one block of logs`, { cause: error });
+    if (said.maxBlocks && said.maxBlocks > 0) {
+      ceiling = Math.min(ceiling, said.maxBlocks);
+      ceilingSetAt = now();
+      size.range = Math.min(size.range, ceiling, blocks - 1);
+    } else if (said.byResults) {
+      // too many results here: this dense stretch needs smaller ranges, the provider's block limit is not lower
+      size.range = Math.max(1, Math.floor(blocks / 2));
+    } else {
+      // the provider's limit lies below this size: not above it again until the ceiling expires
+      ceiling = Math.min(ceiling, blocks - 1);
+      ceilingSetAt = now();
+      size.range = Math.max(1, size.largestAccepted, Math.min(Math.floor(blocks / 2), ceiling));
+      if (size.range >= blocks) size.range = Math.max(1, Math.floor(blocks / 2));
+    }
+    log.debug({ range: size.range, lane: lane.key }, 'provider refused the range: shrinking');
+  }
+
+  /** size the next range from the density just seen, toward `targetLogs` per response */
+  function accepted(lane: Lane, blocks: number, logs: number): void {
+    const size = sizing(lane.key);
+    size.largestAccepted = Math.max(size.largestAccepted, blocks);
+    // below a refused size, grow halfway to it (the provider's limit is found in a few steps)
+    const grown =
+      ceiling < maxRange
+        ? Math.min(size.range * 8, Math.max(size.largestAccepted, Math.floor((size.largestAccepted + ceiling + 1) / 2)))
+        : Math.min(maxRange, size.range * 8);
+    if (logs > 0) size.range = Math.max(1, Math.min(grown, Math.floor((blocks * targetLogs) / logs)));
+    else if (blocks >= size.range) size.range = grown;
+  }
+
+  /** Read one range of a lane and commit it. 'reorg': a reorg was handled instead. */
+  async function readLane(lane: Lane, points: Map<string, Checkpoint>, head: ChainHeadState): Promise<'read' | 'refused' | 'reorg'> {
+    const from = lane.at + 1;
+    lastLaneKey = lane.key;
+    const known = latestHeader && latestHeader.number === head.confirmed ? [latestHeader] : [];
+    const taken = takeRange(lane, from, rangeEnd(lane, from, head), known);
+    const to = taken.to;
+    const anchor = points.get(lane.sources[0]!.key)!;
     const [edges, logs] = await taken.result;
     if (logs instanceof RangeTooLargeError) {
-      readAhead = []; // asked at the refused size
-      const refused = to - from + 1;
-      if (refused === 1) throw new FirebreakError(`${chain.name}: the provider refuses even one block of logs`, { cause: logs });
-      // the provider's limit lies below this size: never grow back to it
-      ceiling = Math.min(ceiling, refused - 1);
-      range = Math.max(1, largestAccepted, Math.min(Math.floor(refused / 2), ceiling));
-      if (range >= refused) range = Math.max(1, Math.floor(refused / 2));
-      log.debug({ range }, 'provider refused the range: shrinking');
-      return false;
+      refused(lane, from, to, logs);
+      return 'refused';
     }
-    // size the next range from the density just seen, toward `targetLogs` per response; below a
-    // refused size, grow halfway to it (the provider's limit is found in a few steps)
-    const blocks = to - from + 1;
-    largestAccepted = Math.max(largestAccepted, blocks);
-    const grown = ceiling < maxRange ? Math.min(range * 8, Math.max(largestAccepted, Math.floor((largestAccepted + ceiling + 1) / 2))) : Math.min(maxRange, range * 8);
-    if (logs.length > 0) range = Math.max(1, Math.min(grown, Math.floor((blocks * targetLogs) / logs.length)));
-    else if (blocks === range) range = grown;
-    // the same group reads on from `to` next: ask for those ranges now
-    prefetchAfter(group, to, head, nextAhead);
+    accepted(lane, to - from + 1, logs.length);
+    if (!lane.follower) prefetchAfter(lane, to, head);
     const first = edges[0]!;
     const last = edges[edges.length - 1]!;
     // parent hash: the range must build on the block we checkpointed
     if (anchor.blockHash !== '' && first.parentHash !== anchor.blockHash) {
       await handleReorg(points, anchor.blockNumber);
-      return false;
+      return 'reorg';
     }
-    await verifyLogBlocks(logs, last, head);
-    await fillTimestamps(rpc, logs);
+    await verifyLogBlocks(logs, edges, head);
+    if (last.number === headState!.confirmed && confirmedPending) {
+      headState = { ...headState!, confirmedHash: last.hash, confirmedTimestamp: last.timestamp };
+      confirmedPending = false;
+    }
+    await commitRange(lane, logs, last, head, points);
+    return 'read';
+  }
 
+  /** route the logs to their sources and commit them with the checkpoints in one transaction */
+  async function commitRange(lane: Lane, logs: RawLog[], last: BlockHeader, head: ChainHeadState, points: Map<string, Checkpoint>): Promise<void> {
+    const group = lane.sources;
     const bySource = new Map(group.map((s) => [s.key, [] as RawLog[]]));
-    // address → topic0 → the lists of the sources reading that event (several may read the same one)
-    const route = new Map<string, Map<string, RawLog[][]>>();
+    // address → topic0 → the lists of the sources reading that event (several may read the same one),
+    // each with its topics[1] filter if it has one
+    const route = new Map<string, Map<string, Array<{ topic1: string | undefined; list: RawLog[] }>>>();
     for (const source of group) {
-      const byTopic = route.get(source.address) ?? new Map<string, RawLog[][]>();
+      const byTopic = route.get(source.address) ?? new Map<string, Array<{ topic1: string | undefined; list: RawLog[] }>>();
       route.set(source.address, byTopic);
-      byTopic.set(source.topic0, [...(byTopic.get(source.topic0) ?? []), bySource.get(source.key)!]);
+      byTopic.set(source.topic0, [...(byTopic.get(source.topic0) ?? []), { topic1: source.topic1, list: bySource.get(source.key)! }]);
     }
     for (const entry of logs) {
       if (entry.removed) continue;
       const topic0 = entry.topics[0];
       const lists = topic0 === undefined ? undefined : route.get(entry.address)?.get(topic0);
-      if (lists) for (const list of lists) list.push(entry);
+      if (lists) for (const { topic1, list } of lists) if (topic1 === undefined || entry.topics[1]?.toLowerCase() === topic1) list.push(entry);
     }
+    const afterCommit: Array<() => void> = [];
     await store.transaction(async (trx) => {
       const moved: Checkpoint[] = [];
       for (const source of group) {
-        const next: Checkpoint = {
-          ...points.get(source.key)!,
-          blockNumber: last.number,
-          blockHash: last.hash,
-          blockTimestamp: last.timestamp,
-        };
-        const outcome = await source.ingest(trx, bySource.get(source.key)!, { checkpoint: next, finalBlock: head.head - reorgWindow });
+        const next: Checkpoint = { ...points.get(source.key)!, blockNumber: last.number, blockHash: last.hash, blockTimestamp: last.timestamp };
+        const outcome = await source.ingest(trx, bySource.get(source.key)!, {
+          checkpoint: next,
+          finalBlock: head.finalized,
+          afterCommit: (fn) => afterCommit.push(fn),
+        });
         if (outcome !== 'held') moved.push(next);
       }
       await saveCheckpoints(trx, moved);
       await saveHeaders(trx, chain.name, [last]);
-      if (last.number % 512 === 0) await pruneHeaders(trx, chain.name, last.number - 4 * reorgWindow);
+      if (last.number % 512 === 0) await pruneHeaders(trx, chain.name, head.finalized - 3 * Math.max(REORG_WINDOW, head.head - head.finalized));
     });
+    for (const fn of afterCommit) fn();
     for (const source of group) {
       points.set(source.key, { ...points.get(source.key)!, blockNumber: last.number, blockHash: last.hash, blockTimestamp: last.timestamp });
     }
-    const done = Math.min(...[...points.values()].map((c) => c.blockNumber)) >= head.confirmed;
-    progress(points, done);
-    return done;
+    // durable progress: a source holding ranges in memory commits them every commit interval
+    for (const source of group) if (source.commitDue?.()) await source.commit!(store);
   }
 
   /** Near the head, a log's block must still be the canonical one when we commit it. */
-  async function verifyLogBlocks(logs: RawLog[], last: BlockHeader, head: ChainHeadState): Promise<void> {
-    if (last.number < head.head - reorgWindow) return;
-    const numbers = [...new Set([last.number, ...logs.map((l) => l.blockNumber)])];
-    const headers = await getHeaders(rpc, numbers);
-    const byNumber = new Map(headers.map((h) => [h.number, h]));
-    const moved =
-      byNumber.get(last.number)!.hash !== last.hash || logs.some((l) => byNumber.get(l.blockNumber)!.hash !== l.blockHash);
-    if (moved) throw new RetryableError(`${chain.name}: the chain reorganized while reading; reading again`);
+  async function verifyLogBlocks(logs: RawLog[], edges: BlockHeader[], head: ChainHeadState): Promise<void> {
+    const last = edges[edges.length - 1]!;
+    const byNumber = new Map(edges.map((h) => [h.number, h]));
+    if (last.number > head.finalized) {
+      // blocks with logs that are not range edges: their headers (edges were read with the logs)
+      const others = [...new Set(logs.map((l) => l.blockNumber))].filter((n) => !byNumber.has(n));
+      if (others.length > 0) for (const header of await getHeaders(rpc, others)) byNumber.set(header.number, header);
+      if (logs.some((l) => byNumber.get(l.blockNumber)!.hash !== l.blockHash)) {
+        throw new RetryableError(`${chain.name}: the chain reorganized while reading; reading again`);
+      }
+    }
+    // timestamps: from the logs when the node sends them, else from headers (one batched read)
+    const missing = [...new Set(logs.filter((l) => l.blockTimestamp === undefined && !byNumber.has(l.blockNumber)).map((l) => l.blockNumber))];
+    if (missing.length > 0) for (const header of await getHeaders(rpc, missing)) byNumber.set(header.number, header);
     for (const entry of logs) entry.blockTimestamp ??= byNumber.get(entry.blockNumber)!.timestamp;
+  }
+
+  function expireCeiling(): void {
+    if (ceiling < maxRange && now() - ceilingSetAt > CEILING_TTL_MS) {
+      ceiling = maxRange;
+      log.debug({ ceiling }, 'range ceiling expired: probing larger ranges again');
+    }
+  }
+
+  /** verify checkpoints when due; true when a reorg was handled */
+  async function checkReorg(points: Map<string, Checkpoint>): Promise<boolean> {
+    if (!verifyPending) return false;
+    const reorgAt = await verifyCheckpoints(points);
+    verifyPending = false;
+    if (reorgAt === undefined) return false;
+    await handleReorg(points, reorgAt);
+    return true;
+  }
+
+  function allAtHead(points: Map<string, Checkpoint>, head: ChainHeadState): boolean {
+    return sources.every((s) => following.has(s.key) && points.get(s.key)!.blockNumber >= head.confirmed);
+  }
+
+  /** one range: the follower when it is behind, else the backfill closest to the tip */
+  async function step(): Promise<boolean> {
+    if (!headState) await pollHead();
+    const head = headState!;
+    const points = await loadCheckpoints();
+    expireCeiling();
+    if (await checkReorg(points)) return false;
+    const { follower, backfills } = lanes(points, head);
+    const lane = follower && follower.at < head.confirmed ? follower : backfills.find((b) => b.at < Math.min(b.cap, head.confirmed));
+    if (!lane) {
+      await fillConfirmed();
+      progress(true);
+      return allAtHead(points, head);
+    }
+    await readLane(lane, points, head);
+    lanes(points, head); // joins
+    const done = allAtHead(points, head);
+    progress(done);
+    return done;
+  }
+
+  async function follow(): Promise<void> {
+    if (!headState) await pollHead();
+    const points = await loadCheckpoints();
+    expireCeiling();
+    for (let i = 0; i < 10_000; i++) {
+      const head = headState!;
+      if (await checkReorg(points)) continue;
+      const { follower } = lanes(points, head);
+      if (!follower || follower.at >= head.confirmed) break;
+      await readLane(follower, points, head);
+    }
+    await fillConfirmed();
+  }
+
+  async function backfill(budgetMs: number): Promise<void> {
+    if (!headState) return;
+    const points = await loadCheckpoints();
+    const until = now() + budgetMs;
+    do {
+      const head = headState;
+      const { backfills } = lanes(points, head);
+      const lane = backfills.find((b) => b.at < Math.min(b.cap, head.confirmed));
+      if (!lane) break;
+      if ((await readLane(lane, points, head)) === 'reorg') break;
+      lanes(points, head);
+      progress();
+    } while (now() < until);
+    progress(true);
   }
 
   return {
     chain: chain.name,
     pollHead,
     step,
+    follow,
+    backfill,
     async catchUp(signal?: AbortSignal): Promise<ChainHeadState> {
-      startBlock = undefined;
       let failures = 0;
       let first = true;
       for (;;) {
@@ -475,17 +796,38 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
         } catch (error) {
           // transient trouble (a node restarting, a reorg mid-read) delays the pass; it does not fail it
           if (!(error instanceof RetryableError) || ++failures > (options.maxRetries ?? 5)) throw error;
-          const waitMs = Math.min(8_000, 250 * 2 ** failures);
+          const retryAfter = (error as RetryableError).retryAfterMs;
+          const waitMs = Math.max(retryAfter ?? 0, Math.min(8_000, 250 * 2 ** failures));
           log.warn({ reason: error.message, attempt: failures, waitMs }, 'sync step failed: retrying');
           await new Promise((resolve) => setTimeout(resolve, waitMs));
         }
       }
     },
     head: () => headState,
-    caughtUp(): boolean {
+    caughtUp(source?: string): boolean {
       if (!headState || !checkpoints) return false;
-      return [...checkpoints.values()].every((c) => c.blockNumber >= headState!.confirmed);
+      const keys = source === undefined ? sources.map((s) => s.key) : [source];
+      return keys.every((key) => following.has(key) && (checkpoints!.get(key)?.blockNumber ?? -Infinity) >= headState!.confirmed);
     },
-    rangeSize: () => range,
+    progress: progressNow,
+    rangeSize: (source?: string) => {
+      if (source === undefined) return Math.min(sizing(lastLaneKey).range, ceiling);
+      if (following.has(source)) return Math.min(sizing('tip').range, ceiling);
+      const key = [...sizings.keys()].find((k) => k.split(',').includes(source));
+      return Math.min(key ? sizings.get(key)!.range : initialRange, ceiling);
+    },
+    secondsPerBlock: () => secondsPerBlock,
   };
+}
+
+interface RawHeader {
+  number: string;
+  hash: string;
+  parentHash: string;
+  timestamp: string;
+}
+
+function toHeader(block: RawHeader | null, label: string): BlockHeader {
+  if (!block || typeof block.hash !== 'string') throw new RetryableError(`block ${label} not available yet`);
+  return { number: Number(block.number), hash: block.hash.toLowerCase(), parentHash: block.parentHash.toLowerCase(), timestamp: Number(block.timestamp) };
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { defaultIntegrations } from '../app/integrations.ts';
 import { createLogger } from '../app/logger.ts';
 import { wireChains } from '../app/watch.ts';
-import type { Config } from '../config/types.ts';
+import type { Config, SignerSpec } from '../config/types.ts';
 import { BadRequestError, FirebreakError, NotFoundError, reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { createIncidentEngine, type IncidentEngine } from '../incidents/engine.ts';
@@ -40,7 +40,7 @@ export function readPostmortemFile(file: string | undefined): Uint8Array {
   }
 }
 
-export function anchorSettings(config: Config): { chain: Config['chains'][string]; registry: string; signer?: string } {
+export function anchorSettings(config: Config): { chain: Config['chains'][string]; registry: string; signer?: SignerSpec } {
   const anchor = config.anchor;
   if (!anchor) throw new BadRequestError('anchor: not configured (add anchor: { chain, registry, signer } to the config)', { code: 'config' });
   const chain = config.chains[anchor.chain];

@@ -2,13 +2,15 @@
  * `firebreak deploy <governor|registry>`: deploy a contract from contracts-abi/ to a configured
  * chain and print its address (`--json`: `{contract, address, chain, chainId, deployer, …}`).
  * The key comes from the config (`governance.rollbackGovernor.signer` / `anchor.signer`) or from an
- * environment variable named by `--key-env`; it is never printed.
+ * environment variable named by `--key-env`; it is never printed. A remote signer signs the creation
+ * (eth_signTransaction without `to`); one that refuses is named with what to do instead.
  */
 import { type Address, getAddress, type Hex, isAddress } from 'viem';
 import { createLogger } from '../app/logger.ts';
 import { deployArtifact, POSTMORTEM_REGISTRY, ROLLBACK_GOVERNOR } from '../chain/artifacts.ts';
-import { BadRequestError } from '../core/errors.ts';
-import type { Config } from '../config/types.ts';
+import { describeSigner, isRemoteSigner } from '../chain/signer.ts';
+import { BadRequestError, FirebreakError, isFirebreakError } from '../core/errors.ts';
+import type { Config, SignerSpec } from '../config/types.ts';
 import { signerClients } from '../governance/chain.ts';
 import type { CommandSpec } from './args.ts';
 import { loadConfigOrExit } from './config.ts';
@@ -23,7 +25,7 @@ function pickChain(config: Config, kind: Kind, flag: string | undefined): string
   return chain;
 }
 
-function pickKey(config: Config, kind: Kind, chain: string, keyEnv: string | undefined): Hex {
+function pickKey(config: Config, kind: Kind, chain: string, keyEnv: string | undefined): SignerSpec {
   if (keyEnv !== undefined) {
     const value = process.env[keyEnv];
     if (!value) throw new BadRequestError(`--key-env: the environment variable ${keyEnv} is not set`, { code: 'usage' });
@@ -41,6 +43,27 @@ function pickKey(config: Config, kind: Kind, chain: string, keyEnv: string | und
     throw new BadRequestError(`no key to deploy with: set ${key} in the config or pass --key-env NAME`, { code: 'usage' });
   }
   return signer;
+}
+
+/**
+ * A remote signer that would not sign the deployment (a contract creation: no `to`, which signer
+ * rules often refuse) or signed as someone else: say what to do instead. Other failures pass on.
+ */
+function signerFailure(spec: SignerSpec, contract: string, error: unknown): unknown {
+  if (!isRemoteSigner(spec) || !isFirebreakError(error)) return error;
+  const cause = error.cause;
+  if (!isFirebreakError(cause) || !cause.code.startsWith('signer_')) return error;
+  const what =
+    cause.code === 'signer_unreachable'
+      ? 'start it (or fix the URL) and run deploy again'
+      : cause.code === 'signer_wrong_address'
+        ? `set the signer's address in the config to the key the remote signer holds, or deploy with --key-env NAME (an environment variable holding the deployer's raw key)`
+        : `let it sign contract creations (eth_signTransaction without \`to\`) from ${spec.address}, or deploy with --key-env NAME (an environment variable holding the deployer's raw key; the service keeps using the remote signer)`;
+  return new FirebreakError(`cannot deploy ${contract} with ${describeSigner(spec)}: ${cause.message}. To deploy: ${what}`, {
+    code: 'deploy_signer',
+    cause: error,
+    details: { contract, signerCode: cause.code },
+  });
 }
 
 function addresses(flag: string, values: string[]): Address[] {
@@ -76,7 +99,7 @@ export const deployCommand: CommandSpec = {
     const config = loadConfigOrExit(configFile, logger);
     const chain = pickChain(config, kind, values.chain as string | undefined);
     const key = pickKey(config, kind, chain, values['key-env'] as string | undefined);
-    const clients = signerClients(config, chain, key);
+    const clients = await signerClients(config, chain, key);
     const deployer = clients.account.address;
     const extra: Record<string, unknown> = {};
     let args: unknown[] = [];
@@ -90,7 +113,9 @@ export const deployCommand: CommandSpec = {
       throw new BadRequestError('--governance and --guardian are for the governor; the registry\'s owner is the deployer', { code: 'usage' });
     }
     logger.info({ contract: KINDS[kind], chain, deployer }, 'deploying');
-    const address = await deployArtifact({ name: KINDS[kind], walletClient: clients.walletClient, publicClient: clients.publicClient, args });
+    const address = await deployArtifact({ name: KINDS[kind], walletClient: clients.walletClient, publicClient: clients.publicClient, args }).catch((error: unknown) => {
+      throw signerFailure(key, KINDS[kind], error);
+    });
     const result = { contract: KINDS[kind], address, chain, chainId: clients.chain.id, deployer, ...extra };
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {

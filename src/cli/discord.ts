@@ -5,7 +5,7 @@ import type { CommandSpec } from './args.ts';
 
 export const discordCommand: CommandSpec = {
   name: 'discord',
-  summary: 'Discord setup: register-commands (the /incident slash command)',
+  summary: 'Discord setup: register-commands (the /incident slash command and the "Add to timeline" message command)',
   usage: 'firebreak discord register-commands [--config FILE]',
   help: ['  register-commands   PUT the /incident command definitions to the application'],
   options: {},
@@ -16,7 +16,7 @@ export const discordCommand: CommandSpec = {
     }
     const { config } = loadConfig(configFile);
     const registered = await registerCommands(config.discord);
-    process.stdout.write(`registered ${registered.map((c) => `/${c.name}`).join(', ')} for application ${config.discord!.applicationId}\n`);
+    process.stdout.write(`registered ${registered.map((c) => (c.type === 3 ? `"${c.name}" (message command)` : `/${c.name}`)).join(', ')} for application ${config.discord!.applicationId}\n`);
     return 0;
   },
 };

@@ -19,6 +19,10 @@ function summaryLine(report: DrillReport): string {
     postmortemDigest,
     anchorTx,
     verified,
+    // exploit: SPEC §11 figures
+    ...(report.unbackedUsd !== undefined ? { unbackedUsd: report.unbackedUsd } : {}),
+    ...(report.pausedAfterBlocks !== undefined ? { pausedAfterBlocks: report.pausedAfterBlocks } : {}),
+    ...(report.rollbackTx !== undefined ? { rollbackTx: report.rollbackTx } : {}),
     scenario: report.scenario,
     failedStep: report.failedStep,
     steps: report.steps,

@@ -20,7 +20,9 @@ const COMMANDS: Record<string, () => Promise<CommandSpec>> = {
   verify: async () => (await import('./verify.ts')).verifyCommand,
   deploy: async () => (await import('./deploy.ts')).deployCommand,
   discord: async () => (await import('./discord.ts')).discordCommand,
+  telegram: async () => (await import('./telegram.ts')).telegramCommand,
   bench: async () => (await import('./bench.ts')).benchCommand,
+  init: async () => (await import('./init.ts')).initCommand,
 };
 
 async function usage(): Promise<string> {

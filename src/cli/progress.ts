@@ -9,6 +9,8 @@ import type { SyncProgress } from '../chain/sync.ts';
 interface ChainProgress {
   progress: SyncProgress;
   startedAt: number;
+  /** the lowest checkpoint when this run first reported (the rate is measured from there) */
+  startedDone: number;
 }
 
 export function createProgressReporter(logger: Logger, stream: NodeJS.WriteStream = process.stderr) {
@@ -22,15 +24,23 @@ export function createProgressReporter(logger: Logger, stream: NodeJS.WriteStrea
     const total = Math.max(0, progress.targetBlock - progress.startBlock);
     const done = Math.max(0, Math.min(total, progress.doneBlock - progress.startBlock));
     const seconds = Math.max(0.001, (Date.now() - entry.startedAt) / 1000);
-    const rate = done / seconds;
+    const rate = Math.max(0, progress.doneBlock - entry.startedDone) / seconds;
     const etaSeconds = rate > 0 ? Math.round((total - done) / rate) : null;
-    return { chain: progress.chain, done, total, rate: Math.round(rate), etaSeconds };
+    // each source still backfilling: blocks done / total and percent of its own history
+    const sources = (progress.sources ?? [])
+      .filter((s) => s.doneBlock < s.targetBlock)
+      .map((s) => {
+        const sourceTotal = Math.max(0, s.targetBlock - s.startBlock);
+        const sourceDone = Math.max(0, Math.min(sourceTotal, s.doneBlock - s.startBlock));
+        return { source: s.source, done: sourceDone, total: sourceTotal, percent: sourceTotal === 0 ? 100 : Math.floor((sourceDone / sourceTotal) * 100) };
+      });
+    return { chain: progress.chain, done, total, rate: Math.round(rate), etaSeconds, sources };
   }
 
   return {
     onProgress(progress: SyncProgress): void {
       const entry = chains.get(progress.chain);
-      if (!entry || entry.progress.startBlock !== progress.startBlock) chains.set(progress.chain, { progress, startedAt: Date.now() });
+      if (!entry || entry.progress.startBlock !== progress.startBlock) chains.set(progress.chain, { progress, startedAt: Date.now(), startedDone: progress.doneBlock });
       else entry.progress = progress;
       const now = Date.now();
       if (tty) {

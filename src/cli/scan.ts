@@ -49,6 +49,10 @@ export function renderScan(result: ScanResult): string {
       `  ${bridge.id} [${severity}]: ${bridge.pending} pending, ${bridge.stuck} stuck, ${formatUsd(bridge.lockedUsd)} locked` +
         (bridge.stuck > 0 ? `, oldest ${formatDuration(bridge.oldestStuckSeconds * 1000)}` : '') +
         (bridge.unpriced > 0 ? `, ${bridge.unpriced} unpriced` : '') +
+        // SPEC §10 lifecycle states: shown, not paged (failed ones also count as stuck once old)
+        (bridge.failed > 0 ? `, ${bridge.failed} failed (retryable)` : '') +
+        (bridge.waiting > 0 ? `, ${bridge.waiting} waiting for their users` : '') +
+        (bridge.expired > 0 ? `, ${bridge.expired} expired` : '') +
         (bridge.destinationHalted ? ', destination halted' : ''),
     );
     for (const warning of bridge.warnings) lines.push(`    warning: ${warning}`);

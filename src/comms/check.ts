@@ -11,6 +11,7 @@ import { LIVE_KIND, PAGE_KIND, discordMessage, telegramMessage } from './message
 import { expandIncludes } from './render.ts';
 import { templatesFor } from './templates.ts';
 import { INTERNAL_ONLY, incidentVars } from './vars.ts';
+import { SAMPLE_BRIEFING_VARS } from './warroom/room.ts';
 
 export const TEMPLATE_KINDS = [...NOTIFICATION_KINDS, PAGE_KIND, LIVE_KIND];
 
@@ -68,7 +69,7 @@ export function checkTemplates(config: Config): ConfigIssue[] {
     actor: 'discord:alice',
     previousSeverity: 'S2',
     vars: { tier: 'primary', txHash: '0xabc', digest: '0xdef', cid: 'bafy', text: 'Reminder', public: 'Paused as a precaution.' },
-  }, { paged: '<@111>' });
+  }, { paged: '<@111>', ...SAMPLE_BRIEFING_VARS });
   for (const file of Object.keys(templates).sort()) {
     const match = /^([a-z_]+)\.([a-z]+)\.md$/.exec(file);
     if (!match || file.startsWith('_')) continue;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Audience, Severity } from '../core/types.ts';
+import { truncateMarkdownV2 } from './markdown-v2.ts';
 import { DISCORD, type Dialect, PLAIN, TELEGRAM, type Vars, expandIncludes, renderTemplate, truncate } from './render.ts';
 
 /** The kinds that have templates: the engine's notifications, plus the page and the live status card. */
@@ -111,5 +112,5 @@ export function discordMessage(
 export function telegramMessage(templates: Record<string, string>, file: string, vars: Vars, chatId: string | null): { payload: TelegramPayload; missing: string[] } {
   const rendered = renderFile(templates, file, vars, TELEGRAM);
   const text = [rendered.title ? `*${rendered.title}*` : '', rendered.body].filter(Boolean).join('\n\n');
-  return { payload: { chatId, text: truncate(text, TELEGRAM_LIMIT), parseMode: 'MarkdownV2' }, missing: rendered.missing };
+  return { payload: { chatId, text: truncateMarkdownV2(text, TELEGRAM_LIMIT), parseMode: 'MarkdownV2' }, missing: rendered.missing };
 }

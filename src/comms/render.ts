@@ -7,6 +7,8 @@
  * Pure: no I/O, templates come in as text.
  */
 
+import { cutCodePoints } from '../core/text.ts';
+
 export type Vars = Record<string, string>;
 
 /** How a platform writes text: template literals (trusted) and variable values (outside text). */
@@ -125,8 +127,7 @@ function renderBlock(source: string, vars: Vars, dialect: Dialect, missing: Set<
 /** Cut text to a length without leaving a dangling escape backslash or half a surrogate pair. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  let cut = text.slice(0, max - 1);
+  let cut = cutCodePoints(text, max - 1);
   while (cut.endsWith('\\')) cut = cut.slice(0, -1);
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut}…`;
 }

@@ -19,6 +19,7 @@ import { windowHolding } from './paging/maintenance.ts';
 import { formatUtc } from '../core/format.ts';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { discordOpsPayload, telegramOpsPayload } from './warroom/pointer.ts';
 
 export { LIVE_KIND, PAGE_KIND } from './messages.ts';
 
@@ -27,6 +28,11 @@ function audiencesFor(value: unknown): Audience[] | null {
   if (!Array.isArray(value)) return null;
   const known = value.filter((a): a is Audience => (AUDIENCES as readonly string[]).includes(a as string));
   return known.length > 0 ? known : null;
+}
+
+/** ops messages point at the incident's war room (src/comms/warroom/pointer.ts) */
+function inOps<P>(audience: Audience, payload: P, adapt: (payload: P) => P): P {
+  return audience === 'ops' ? adapt(payload) : payload;
 }
 
 export interface CommsSinkOptions {
@@ -54,14 +60,14 @@ export function createCommsSink(options: CommsSinkOptions): EffectSink {
         channel: `discord:${audience}`,
         kind,
         status: discordReady ? 'pending' : 'skipped',
-        payload: discordMessage(templates, file, discordVars, {
+        payload: inOps(audience, discordMessage(templates, file, discordVars, {
           channelId: discordChannel,
           key: discordKey,
           severity: incident.severity,
           resolved: incident.status === 'resolved',
           at: now,
           mentions: mentions.discord ? [mentions.discord] : [],
-        }).payload,
+        }).payload, (p) => discordOpsPayload(config, incident, kind, p)),
       });
       const chatId = config.telegram?.chats[audience] ?? null;
       const telegramReady = Boolean(config.telegram?.token && chatId);
@@ -71,7 +77,7 @@ export function createCommsSink(options: CommsSinkOptions): EffectSink {
         channel: `telegram:${audience}`,
         kind,
         status: telegramReady ? 'pending' : 'skipped',
-        payload: telegramMessage(templates, file, { ...vars, paged: mentions.telegram ?? '' }, chatId).payload,
+        payload: inOps(audience, telegramMessage(templates, file, { ...vars, paged: mentions.telegram ?? '' }, chatId).payload, (p) => telegramOpsPayload(config, incident, kind, p)),
       });
     }
     return rows;
@@ -101,7 +107,7 @@ export function createCommsSink(options: CommsSinkOptions): EffectSink {
       if (!file) continue;
       const channelId = config.discord?.token ? config.discord.channels[audience] : undefined;
       if (channelId) {
-        const payload = discordMessage(templates, file, vars, {
+        let payload = discordMessage(templates, file, vars, {
           channelId,
           key: `${incident.id}:live:discord:${audience}`,
           severity: incident.severity,
@@ -109,6 +115,7 @@ export function createCommsSink(options: CommsSinkOptions): EffectSink {
           at: now,
           liveStatus: true,
         }).payload;
+        if (audience === 'ops') payload = discordOpsPayload(config, incident, LIVE_KIND, payload);
         // the footer and timestamp carry the time: compare the card without them
         const card = payload.embeds.map((e) => `${e.title}\n${e.description}\n${e.color}`).join('\n');
         if (await changed(trx, incident, `discord:${audience}`, card, now)) {
@@ -117,7 +124,8 @@ export function createCommsSink(options: CommsSinkOptions): EffectSink {
       }
       const chatId = config.telegram?.token ? config.telegram.chats[audience] : undefined;
       if (chatId) {
-        const payload = { ...telegramMessage(templates, file, vars, chatId).payload, liveStatus: true };
+        const message = telegramMessage(templates, file, vars, chatId).payload;
+        const payload = { ...(audience === 'ops' ? telegramOpsPayload(config, incident, LIVE_KIND, message) : message), liveStatus: true };
         if (await changed(trx, incident, `telegram:${audience}`, payload.text, now)) {
           rows.push({ key: `${stamp}:telegram:${audience}`, incidentId: incident.id, channel: `telegram:${audience}`, kind: LIVE_KIND, payload });
         }

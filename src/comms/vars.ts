@@ -73,6 +73,10 @@ function publicWhat(config: Config, incident: Incident): string {
   const bridges = incident.impact.bridges.map((id) => bridgeName(config, id));
   if (incident.key.endsWith(':halted')) return `The ${(incident.impact.chains ?? []).join(', ') || 'destination'} network has stopped producing blocks, so transfers into it are delayed.`;
   if (incident.key.endsWith(':unobservable')) return 'We have temporarily lost visibility of a network we monitor; transfers may be delayed.';
+  // SPEC §11 exploit readings: say funds may be at risk, without speculating about cause or amounts
+  if (/:(unbacked|outflow|backing)$/.test(incident.key)) {
+    return `We detected unexpected outflows from ${bridges.join(', ') || 'a bridge we monitor'}. Funds held by the bridge may be at risk. As a precaution we are pausing it while we investigate; please do not start new transfers until our next update.`;
+  }
   if (bridges.length > 0) return `Some transfers on ${bridges.join(', ')} are delayed and have not arrived yet. Funds are not lost; they will complete once the issue is fixed.`;
   return 'We are investigating an issue that may affect bridge transfers.';
 }

@@ -15,6 +15,7 @@ import type { SeverityPolicy, SeverityThresholds } from '../core/severity.ts';
 import type { Severity } from '../core/types.ts';
 import { SEVERITIES } from '../core/types.ts';
 import { interpolateEnv } from './env.ts';
+import { normalizeExploitKeys } from './exploit.ts';
 import { loadPlaybooks, thresholdsFrom } from './playbooks.ts';
 import { bridgeSchema, chainSchema, configSchema, type RawBridge, type RawConfig, type RawToken } from './schema.ts';
 import type {
@@ -23,10 +24,12 @@ import type {
   Config,
   EventSourceConfig,
   RollbackGovernorConfig,
+  SignerSpec,
   StorageConfig,
   TokenConfig,
 } from './types.ts';
 import { formatPath, zodIssues } from './zod-issues.ts';
+import { normalizePresetBridge } from './presets.ts';
 
 /** Playbooks shipped with Firebreak (the repository's playbooks/ folder). */
 export const BUNDLED_PLAYBOOKS = fileURLToPath(new URL('../../playbooks', import.meta.url));
@@ -300,6 +303,20 @@ function privateKey(ctx: Context, path: string, text: string | undefined): Hex |
   return hex as Hex;
 }
 
+/** §2: a raw key, `{ keystore, passwordEnv }` (path resolved, file must exist) or `{ remote, address }`. */
+function signerSpec(ctx: Context, path: string, raw: string | { keystore: string; passwordEnv: string } | { remote: string; address: string } | undefined): SignerSpec | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string') return privateKey(ctx, path, raw);
+  if ('keystore' in raw) {
+    const file = resolvePath(ctx, raw.keystore);
+    if (!existsSync(file)) fail(ctx, `${path}.keystore`, `${file} does not exist`);
+    // the password is read from the environment when the key is first used, never stored here
+    return { keystore: file, passwordEnv: raw.passwordEnv };
+  }
+  checkUrl(ctx, `${path}.remote`, raw.remote);
+  return { remote: raw.remote, address: address(ctx, `${path}.address`, raw.address) };
+}
+
 function resolvePath(ctx: Context, path: string): string {
   return isAbsolute(path) ? path : resolve(ctx.baseDir, path);
 }
@@ -318,7 +335,7 @@ function normalize(parts: Parts, ctx: Context): Config {
   };
 
   const bridges = parts.bridges.map(({ index, raw: bridge }) =>
-    normalizeBridge(bridge, `bridges[${index}]`, ctx, checkChain),
+    normalizeBridge(bridge, `bridges[${index}]`, ctx, checkChain, chains),
   );
   const seenIds = new Set<string>();
   parts.bridges.forEach(({ index, raw: bridge }) => {
@@ -387,6 +404,8 @@ function normalize(parts: Parts, ctx: Context): Config {
     fail(ctx, 'discord.publicKey', 'must be the application public key (64 hex characters)');
   }
   if (raw.telegram) checkUrl(ctx, 'telegram.apiRoot', raw.telegram.apiRoot);
+  if (raw.server?.publicUrl) checkUrl(ctx, 'server.publicUrl', raw.server.publicUrl);
+  if (raw.forum) checkUrl(ctx, 'forum.url', raw.forum.url);
 
   const snapshotRaw = raw.governance?.snapshot;
   const snapshot = snapshotRaw
@@ -396,7 +415,8 @@ function normalize(parts: Parts, ctx: Context): Config {
         network: snapshotRaw.network,
         minSeverity: snapshotRaw.minSeverity,
         votingPeriodMs: duration(ctx, 'governance.snapshot.votingPeriod', snapshotRaw.votingPeriod),
-        ...(snapshotRaw.signer ? { signer: privateKey(ctx, 'governance.snapshot.signer', snapshotRaw.signer) as Hex } : {}),
+        bodyLimit: snapshotRaw.bodyLimit,
+        ...(snapshotRaw.signer ? { signer: signerSpec(ctx, 'governance.snapshot.signer', snapshotRaw.signer)! } : {}),
       }
     : undefined;
   if (snapshotRaw) {
@@ -416,11 +436,16 @@ function normalize(parts: Parts, ctx: Context): Config {
         fail(ctx, `${path}.autoPause[${i}].bridge`, `bridge ${shown(ctx, `${path}.autoPause[${i}].bridge`, entry.bridge)} has no \`pausable\` contract to pause`);
       }
     });
-    const signer = privateKey(ctx, `${path}.signer`, governor.signer);
+    const signer = signerSpec(ctx, `${path}.signer`, governor.signer);
+    const rollbacks = governor.rollbacks.map((entry, i) => {
+      checkBridge(`${path}.rollbacks[${i}].bridge`, entry.bridge);
+      return { bridge: entry.bridge, proxy: address(ctx, `${path}.rollbacks[${i}].proxy`, entry.proxy) };
+    });
     return {
       chain: governor.chain,
       address: address(ctx, `${path}.address`, governor.address),
       autoPause: governor.autoPause,
+      rollbacks,
       ...(signer ? { signer } : {}),
     };
   });
@@ -428,7 +453,7 @@ function normalize(parts: Parts, ctx: Context): Config {
   let anchor: Config['anchor'];
   if (raw.anchor) {
     checkChain('anchor.chain', raw.anchor.chain);
-    const signer = privateKey(ctx, 'anchor.signer', raw.anchor.signer);
+    const signer = signerSpec(ctx, 'anchor.signer', raw.anchor.signer);
     anchor = {
       chain: raw.anchor.chain,
       registry: address(ctx, 'anchor.registry', raw.anchor.registry),
@@ -465,6 +490,7 @@ function normalize(parts: Parts, ctx: Context): Config {
     ipfs: ipfsRaw,
     governance: { ...(snapshot ? { snapshot } : {}), rollbackGovernors },
     ...(anchor ? { anchor } : {}),
+    ...(raw.forum ? { forum: { ...raw.forum, url: raw.forum.url.replace(/\/+$/, '') } } : {}),
   };
 }
 
@@ -509,6 +535,8 @@ function normalizeChains(raw: Parts['raw'], ctx: Context): Record<string, ChainC
       confirmations: chain.confirmations,
       pollIntervalMs: chain.pollIntervalMs,
       haltedAfterMs: duration(ctx, `${path}.haltedAfter`, chain.haltedAfter),
+      finality: chain.finality,
+      unobservableAfterMs: duration(ctx, `${path}.unobservableAfter`, chain.unobservableAfter),
     };
   }
   return chains;
@@ -522,6 +550,11 @@ function normalizeEvent(
   checkChain: (path: string, name: string) => void,
 ): EventSourceConfig {
   checkChain(`${path}.chain`, raw.chain);
+  if (raw.event === undefined || raw.fields === undefined) {
+    fail(ctx, `${path}.${raw.event === undefined ? 'event' : 'fields'}`, 'is required (or use a `preset`, SPEC §10)');
+    return { chain: raw.chain, address: address(ctx, `${path}.address`, raw.address), event: '', abiEvent: { type: 'event', name: 'Invalid', inputs: [] }, selector: '0x', fields: { id: '' }, fromBlock: BigInt(raw.fromBlock) };
+  }
+  const fields = raw.fields;
   let abiEvent: AbiEvent = { type: 'event', name: 'Invalid', inputs: [] };
   let selector: Hex = '0x';
   let parsedOk = false;
@@ -540,7 +573,7 @@ function normalizeEvent(
     );
   }
   if (parsedOk) {
-    const checkField = (field: 'id' | 'amount' | 'token', value: string | undefined) => {
+    const checkField = (field: 'id' | 'amount' | 'token' | 'recipient' | 'origin', value: string | undefined) => {
       if (value === undefined) return;
       const where = `${path}.fields.${field}`;
       const input = abiEvent.inputs.find((i) => i.name === value);
@@ -548,20 +581,22 @@ function normalizeEvent(
         fail(ctx, where, `${shown(ctx, where, value)} is not a parameter of ${abiEvent.name}`);
         return;
       }
-      if (field === 'amount' && !/^uint\d*$/.test(input.type)) {
-        fail(ctx, where, `${shown(ctx, where, value)} is ${input.type}; the amount must be an unsigned integer (uint8 … uint256)`);
-      } else if (field === 'token' && input.type !== 'address') {
-        fail(ctx, where, `${shown(ctx, where, value)} is ${input.type}; the token must be an address`);
+      if ((field === 'amount' || field === 'origin') && !/^uint\d*$/.test(input.type)) {
+        fail(ctx, where, `${shown(ctx, where, value)} is ${input.type}; the ${field} must be an unsigned integer (uint8 … uint256)`);
+      } else if ((field === 'token' || field === 'recipient') && input.type !== 'address') {
+        fail(ctx, where, `${shown(ctx, where, value)} is ${input.type}; the ${field} must be an address`);
       } else if (field === 'id' && /^tuple|\[/.test(input.type)) {
         fail(ctx, where, `${shown(ctx, where, value)} is ${input.type}; the id must be a single value (bytes32, uint256, address, …)`);
       } else if (input.indexed && /^(string|bytes)$/.test(input.type)) {
         fail(ctx, where, `${shown(ctx, where, value)} is an indexed ${input.type}: only its hash is logged, so it cannot be read`);
       }
     };
-    checkField('id', raw.fields.id);
-    checkField('amount', raw.fields.amount);
-    checkField('token', raw.fields.token);
-    if (role === 'source' && raw.fields.amount === undefined) {
+    checkField('id', fields.id);
+    checkField('amount', fields.amount);
+    checkField('token', fields.token);
+    checkField('recipient', fields.recipient);
+    checkField('origin', fields.origin);
+    if (role === 'source' && fields.amount === undefined) {
       fail(ctx, `${path}.fields.amount`, 'the source event needs an amount field to value transfers');
     }
   }
@@ -572,19 +607,27 @@ function normalizeEvent(
     abiEvent,
     selector,
     fields: {
-      id: raw.fields.id,
-      ...(raw.fields.amount ? { amount: raw.fields.amount } : {}),
-      ...(raw.fields.token ? { token: raw.fields.token } : {}),
+      id: fields.id,
+      ...(fields.amount ? { amount: fields.amount } : {}),
+      ...(fields.token ? { token: fields.token } : {}),
+      ...(fields.recipient ? { recipient: fields.recipient } : {}),
+      ...(fields.origin ? { origin: fields.origin } : {}),
     },
     fromBlock: BigInt(raw.fromBlock),
   };
 }
 
 function normalizeToken(raw: RawToken, path: string, ctx: Context, checkChain: (p: string, n: string) => void): TokenConfig {
-  if ((raw.priceUsd === undefined) === (raw.priceFeed === undefined)) {
-    fail(ctx, path, 'give exactly one of priceUsd or priceFeed');
+  if ((raw.priceUsd !== undefined && raw.priceFeed !== undefined) || (raw.priceUsd === undefined && raw.priceFeed === undefined && !raw.prices)) {
+    fail(ctx, path, raw.prices ? 'give at most one of priceUsd or priceFeed' : 'give exactly one of priceUsd or priceFeed');
   }
-  const token: TokenConfig = { symbol: raw.symbol, decimals: raw.decimals };
+  const kind = raw.kind ?? 'erc20';
+  const nft = kind === 'erc721' || kind === 'erc1155';
+  if (raw.decimals === undefined && !nft) fail(ctx, `${path}.decimals`, `is required for a ${kind} token`);
+  if (raw.prices && !nft) fail(ctx, `${path}.prices`, 'per-tokenId prices are for erc721 and erc1155 tokens (set kind)');
+  const token: TokenConfig = { symbol: raw.symbol, decimals: raw.decimals ?? 0 };
+  if (raw.kind) token.kind = raw.kind;
+  if (raw.prices) token.prices = raw.prices;
   if (raw.priceUsd !== undefined) token.priceUsd = raw.priceUsd;
   if (raw.priceFeed) {
     checkChain(`${path}.priceFeed.chain`, raw.priceFeed.chain);
@@ -602,7 +645,22 @@ function normalizeBridge(
   path: string,
   ctx: Context,
   checkChain: (path: string, name: string) => void,
+  chains: Record<string, ChainConfig> = {},
 ): BridgeConfig {
+  if (raw.preset !== undefined) {
+    const tokens = normalizeTokens(raw, path, ctx, checkChain);
+    const bridge = normalizePresetBridge(raw, path, {
+      fail: (where, message) => fail(ctx, where, message),
+      address: (where, text) => address(ctx, where, text),
+      checkChain,
+      chainId: (name) => chains[name]?.chainId,
+      duration: (where, text) => duration(ctx, where, text),
+    }, tokens);
+    if (raw.defaultToken) bridge.defaultToken = normalizeToken(raw.defaultToken, `${path}.defaultToken`, ctx, checkChain);
+    if (raw.pausable) bridge.pausable = address(ctx, `${path}.pausable`, raw.pausable);
+    return bridge;
+  }
+  if (raw.params !== undefined) fail(ctx, `${path}.params`, 'is only for a `preset` bridge');
   const source = normalizeEvent(raw.source, `${path}.source`, 'source', ctx, checkChain);
   const destination = normalizeEvent(raw.destination, `${path}.destination`, 'destination', ctx, checkChain);
   if (source.abiEvent.inputs.length > 0 && destination.abiEvent.inputs.length > 0) {
@@ -616,13 +674,7 @@ function normalizeBridge(
       );
     }
   }
-  const tokens: Record<string, TokenConfig> = {};
-  for (const [tokenAddress, token] of Object.entries(raw.tokens)) {
-    const tokenPath = `${path}.${formatPath(['tokens', tokenAddress])}`;
-    const key = address(ctx, tokenPath, tokenAddress);
-    if (tokens[key] && key !== ZERO_ADDRESS) fail(ctx, tokenPath, 'this token is listed twice (addresses are not case-sensitive)');
-    tokens[key] = normalizeToken(token, tokenPath, ctx, checkChain);
-  }
+  const tokens = normalizeTokens(raw, path, ctx, checkChain);
   if (!source.fields.token && Object.keys(tokens).length > 0) {
     ctx.warnings.push({
       path: `${path}.tokens`,
@@ -642,14 +694,34 @@ function normalizeBridge(
   const bridge: BridgeConfig = {
     id: raw.id,
     name: raw.name ?? raw.id,
-    stuckAfterMs: duration(ctx, `${path}.stuckAfter`, raw.stuckAfter),
+    stuckAfterMs: raw.stuckAfter === undefined ? (fail(ctx, `${path}.stuckAfter`, 'is required (a duration like 30m)'), 0) : duration(ctx, `${path}.stuckAfter`, raw.stuckAfter),
     source,
     destination,
     tokens,
   };
   if (raw.defaultToken) bridge.defaultToken = normalizeToken(raw.defaultToken, `${path}.defaultToken`, ctx, checkChain);
   if (raw.pausable) bridge.pausable = address(ctx, `${path}.pausable`, raw.pausable);
+  Object.assign(
+    bridge,
+    normalizeExploitKeys(raw, path, { source: source.chain, destination: destination.chain }, {
+      duration: (p, t) => duration(ctx, p, t),
+      address: (p, t) => address(ctx, p, t),
+      checkChain,
+      fail: (p, m) => fail(ctx, p, m),
+    }),
+  );
   return bridge;
+}
+
+function normalizeTokens(raw: RawBridge, path: string, ctx: Context, checkChain: (p: string, n: string) => void): Record<string, TokenConfig> {
+  const tokens: Record<string, TokenConfig> = {};
+  for (const [tokenAddress, token] of Object.entries(raw.tokens)) {
+    const tokenPath = `${path}.${formatPath(['tokens', tokenAddress])}`;
+    const key = address(ctx, tokenPath, tokenAddress);
+    if (tokens[key] && key !== ZERO_ADDRESS) fail(ctx, tokenPath, 'this token is listed twice (addresses are not case-sensitive)');
+    tokens[key] = normalizeToken(token, tokenPath, ctx, checkChain);
+  }
+  return tokens;
 }
 
 /** Ids compare as values: any integer, bytesN or address id compares with any other by value. */

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ConfigIssue } from '../core/errors.ts';
@@ -15,9 +16,10 @@ import { SEVERITIES } from '../core/types.ts';
 import { type RawThresholds, thresholdsSchema } from './schema.ts';
 import { zodIssues } from './zod-issues.ts';
 
-export type RunbookKind = 'bridge-stuck' | 'chain-halted' | 'chain-unobservable' | 'alert' | 'manual' | 'monitor-down';
+export type RunbookKind = 'bridge-stuck' | 'bridge-exploit' | 'chain-halted' | 'chain-unobservable' | 'alert' | 'manual' | 'monitor-down';
 export const RUNBOOK_KINDS: readonly RunbookKind[] = [
   'bridge-stuck',
+  'bridge-exploit',
   'chain-halted',
   'chain-unobservable',
   'alert',
@@ -37,6 +39,8 @@ export interface SeverityLevel {
   page: boolean;
   /** whether a postmortem is due after resolution */
   postmortem: boolean;
+  /** whether incidents at this level get a war room (a Discord thread, a Telegram forum topic) */
+  warRoom: boolean;
 }
 
 export interface Runbook {
@@ -60,6 +64,10 @@ export interface Playbooks {
   templates: Record<string, string>;
 }
 
+/** Runbook kinds added after playbooks folders were in use: a folder without the file uses ours. */
+const ADDED_LATER = new Set<RunbookKind>(['bridge-exploit']);
+const SHIPPED_RUNBOOKS = fileURLToPath(new URL('../../playbooks/runbooks', import.meta.url));
+
 const audience = z.enum(['ops', 'dev', 'comms', 'community']);
 const levelSchema = z.strictObject({
   thresholds: thresholdsSchema.default({}),
@@ -68,6 +76,8 @@ const levelSchema = z.strictObject({
   audiences: z.array(audience).default(['ops']),
   page: z.boolean().default(false),
   postmortem: z.boolean().default(false),
+  // default: S0–S2 get a war room, S3 does not (see loadPlaybooks)
+  warRoom: z.boolean().optional(),
 });
 const severityFileSchema = z.strictObject({
   levels: z.strictObject({ S0: levelSchema, S1: levelSchema, S2: levelSchema, S3: levelSchema }),
@@ -155,6 +165,7 @@ export function loadPlaybooks(dir: string, thresholdOverride: Partial<Record<Sev
         audiences: entry.audiences,
         page: entry.page,
         postmortem: entry.postmortem,
+        warRoom: entry.warRoom ?? level !== 'S3',
       };
     }
     quietPeriodMs = durationOrIssue(parsed.data.quietPeriod, `${severityLabel}: quietPeriod`, issues) ?? quietPeriodMs;
@@ -165,7 +176,9 @@ export function loadPlaybooks(dir: string, thresholdOverride: Partial<Record<Sev
 
   const runbooks = {} as Record<RunbookKind, Runbook>;
   for (const kind of RUNBOOK_KINDS) {
-    const label = join(dir, 'runbooks', `${kind}.yaml`);
+    let label = join(dir, 'runbooks', `${kind}.yaml`);
+    // a playbooks folder written before a runbook kind existed gets the shipped one for it
+    if (ADDED_LATER.has(kind) && !existsSync(label)) label = join(SHIPPED_RUNBOOKS, `${kind}.yaml`);
     const rawRunbook = readYaml(label, label, issues);
     if (rawRunbook === undefined) continue;
     const result = runbookSchema.safeParse(rawRunbook, { reportInput: true });

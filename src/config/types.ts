@@ -6,6 +6,7 @@ import type { AbiEvent, Address, Hex } from 'viem';
 import type { SeverityPolicy } from '../core/severity.ts';
 import type { Audience, Severity } from '../core/types.ts';
 import type { Playbooks } from './playbooks.ts';
+import type { AssetKind } from '../core/presets/model.ts';
 
 export interface ChainConfig {
   name: string;
@@ -14,6 +15,10 @@ export interface ChainConfig {
   confirmations: number;
   pollIntervalMs: number;
   haltedAfterMs: number;
+  /** confirmations: head − confirmations; safe/finalized: the node's block tag of that name */
+  finality: 'confirmations' | 'safe' | 'finalized';
+  /** no RPC answer for this long = unobservable */
+  unobservableAfterMs: number;
 }
 
 export interface EventSourceConfig {
@@ -24,7 +29,7 @@ export interface EventSourceConfig {
   abiEvent: AbiEvent;
   /** the event's topic0 */
   selector: Hex;
-  fields: { id: string; amount?: string; token?: string };
+  fields: { id: string; amount?: string; token?: string; recipient?: string; origin?: string };
   fromBlock: bigint;
 }
 
@@ -36,7 +41,12 @@ export interface PriceFeedConfig {
 
 export interface TokenConfig {
   symbol: string;
+  /** SPEC §10; erc20 when not given */
+  kind?: AssetKind;
+  /** 0 for NFTs unless given */
   decimals: number;
+  /** per-tokenId price (decimal tokenId → USD) */
+  prices?: Record<string, number>;
   priceUsd?: number;
   priceFeed?: PriceFeedConfig;
 }
@@ -51,6 +61,32 @@ export interface BridgeConfig {
   tokens: Record<string, TokenConfig>;
   defaultToken?: TokenConfig;
   pausable?: Address;
+  /** SPEC §10: the preset this bridge uses, with its resolved params (src/core/presets) */
+  preset?: { name: string; params: Record<string, unknown> };
+  /** SPEC §11; absent = on with the defaults (core/exploit.ts unbackedRule), null = off */
+  unbacked?: UnbackedConfig | null;
+  limits?: OutflowLimitConfig[];
+  backing?: BackingConfig[];
+}
+
+export interface UnbackedConfig {
+  graceMs: number;
+  severity: Severity;
+}
+
+/** ERC-20 `Transfer`s out of `escrow` over a sliding `windowMs` worth more than `maxOutUsd`. */
+export interface OutflowLimitConfig {
+  chain: string;
+  token: Address;
+  escrow: Address;
+  windowMs: number;
+  maxOutUsd: number;
+}
+
+/** The wrapped supply on the destination must stay covered by the escrow on the source. */
+export interface BackingConfig {
+  source: { chain: string; token: Address; escrow: Address };
+  destination: { chain: string; token: Address };
 }
 
 export interface ApiToken {
@@ -93,6 +129,8 @@ export interface DiscordConfig {
 export interface TelegramConfig {
   token?: string;
   chats: Partial<Record<Audience, string>>;
+  /** a forum supergroup: one topic per incident with a war room */
+  warRoomChat?: string;
   webhookSecret?: string;
   allowedUserIds: string[];
   apiRoot: string;
@@ -105,26 +143,36 @@ export interface IpfsConfig {
   pinningServices: Array<{ endpoint: string; token?: string }>;
 }
 
+/**
+ * A key to sign with (§2): a raw private key, an encrypted keystore file (absolute path, password
+ * in the named environment variable) or a remote signer (Clef, Web3Signer) that holds the key.
+ */
+export type SignerSpec = Hex | { keystore: string; passwordEnv: string } | { remote: string; address: Address };
+
 export interface SnapshotConfig {
   hub: string;
   space: string;
   network: string;
-  signer?: Hex;
+  signer?: SignerSpec;
   minSeverity: Severity;
   votingPeriodMs: number;
+  /** the hub's limit on the proposal body (characters, as the hub counts: UTF-16 units) */
+  bodyLimit: number;
 }
 
 export interface RollbackGovernorConfig {
   chain: string;
   address: Address;
-  signer?: Hex;
+  signer?: SignerSpec;
   autoPause: Array<{ bridge: string; minSeverity: Severity }>;
+  /** proxies this governor may roll back (§8), each for one bridge */
+  rollbacks: Array<{ bridge: string; proxy: Address }>;
 }
 
 export interface AnchorConfig {
   chain: string;
   registry: Address;
-  signer?: Hex;
+  signer?: SignerSpec;
 }
 
 export interface StorageConfig {
@@ -153,4 +201,13 @@ export interface Config {
   ipfs: IpfsConfig;
   governance: { snapshot?: SnapshotConfig; rollbackGovernors: RollbackGovernorConfig[] };
   anchor?: AnchorConfig;
+  /** Discourse forum: the postmortem and its action items posted as a topic */
+  forum?: ForumConfig;
+}
+
+export interface ForumConfig {
+  url: string;
+  apiKey: string;
+  apiUsername: string;
+  category?: number;
 }

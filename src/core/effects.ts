@@ -17,7 +17,8 @@ export type NotificationKind =
   | 'postmortem_due'
   | 'reminder'
   | 'anchored'
-  | 'governance';
+  | 'governance'
+  | 'rollback';
 
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'declared',
@@ -31,6 +32,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'reminder',
   'anchored',
   'governance',
+  'rollback',
 ];
 
 export type Effect =

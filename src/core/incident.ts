@@ -71,10 +71,11 @@ function peakOf(a: Impact, b: Impact): Impact {
   };
 }
 
-function runbookKindOf(incident: Pick<Incident, 'key' | 'source'>): string {
+export function runbookKindOf(incident: Pick<Incident, 'key' | 'source'>): string {
   if (incident.source === 'alert') return 'alert';
   if (incident.source === 'manual') return 'manual';
   if (incident.key.endsWith(':stuck')) return 'bridge-stuck';
+  if (/^bridge:.*:(unbacked|outflow|backing)$/.test(incident.key)) return 'bridge-exploit';
   if (incident.key.endsWith(':halted')) return 'chain-halted';
   if (incident.key.endsWith(':unobservable')) return 'chain-unobservable';
   return 'monitor-down';
@@ -165,12 +166,18 @@ export function openIncident(rules: IncidentRules, input: OpenInput, now: Date):
     clearedAt: null,
     postmortemDue: null,
     mirror: { cid: null },
+    warRoom: null,
     governance: [],
     actionItems: [],
     timeline: [],
   };
   const entries: TimelineEntry[] = [
-    entry(now, manual ? 'declared' : 'detected', manual ? `Declared ${input.severity}: ${input.summary || input.title}` : `Detected ${input.severity}: ${input.summary}`, input.actor ?? SYSTEM, input.detectionDelaySeconds === undefined ? { severity: input.severity } : { severity: input.severity, detectionDelaySeconds: input.detectionDelaySeconds }),
+    entry(now, manual ? 'declared' : 'detected', manual ? `Declared ${input.severity}: ${input.summary || input.title}` : `Detected ${input.severity}: ${input.summary}`, input.actor ?? SYSTEM, {
+      severity: input.severity,
+      ...(input.detectionDelaySeconds === undefined ? {} : { detectionDelaySeconds: input.detectionDelaySeconds }),
+      // the first reading (the status page's locked-value sparkline starts here)
+      ...(manual ? {} : { impact: base.impact }),
+    }),
   ];
   const effects: Effect[] = [{ type: 'notify', kind: 'declared', dedup: 'declared', actor: input.actor }];
   let incident = withEntries(base, entries);
@@ -226,7 +233,10 @@ export function applyReading(rules: IncidentRules, current: Incident, detection:
     const appended = incident.timeline.slice(current.timeline.length);
     return { incident: withEntries({ ...incident, timeline: incident.timeline }, entries), entries: [...appended, ...entries], effects: [...effects, { type: 'publish' }] };
   }
-  const changed = current.impact.stuckTransfers !== detection.impact.stuckTransfers || current.impact.lockedUsd !== detection.impact.lockedUsd;
+  const changed =
+    current.impact.stuckTransfers !== detection.impact.stuckTransfers ||
+    current.impact.lockedUsd !== detection.impact.lockedUsd ||
+    JSON.stringify(current.impact.exploit) !== JSON.stringify(detection.impact.exploit);
   if (changed) effects.push({ type: 'publish' });
   // the same reading again: nothing to save
   if (entries.length === 0 && JSON.stringify(current.impact) === JSON.stringify(detection.impact) && JSON.stringify(current.peakImpact) === JSON.stringify(incident.peakImpact)) {

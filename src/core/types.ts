@@ -33,6 +33,19 @@ export interface Impact {
   /** stuck transfers whose value is unknown (token without price, stale feed) */
   unpriced?: number;
   pendingTransfers?: number;
+  /** SPEC §11: the figures of an exploit reading (unbacked releases, outflow, backing deficit) */
+  exploit?: ExploitImpact;
+}
+
+export interface ExploitImpact {
+  signal: 'unbacked' | 'outflow' | 'backing';
+  /** releases (unbacked) or transfers out (outflow) counted */
+  count: number;
+  /** value at risk; null when nothing counted has a price */
+  valueUsd: number | null;
+  unpriced: number;
+  /** unbacked: the last release counted (a later incident counts only releases after it) */
+  through?: { block: number; logIndex: number };
 }
 
 export const EMPTY_IMPACT: Impact = { stuckTransfers: 0, lockedUsd: 0, oldestStuckSeconds: 0, bridges: [] };
@@ -55,6 +68,7 @@ export type TimelineKind =
   | 'mirror'
   | 'pin'
   | 'pause'
+  | 'rollback'
   | 'proposal'
   | 'governance'
   | 'cleared'
@@ -63,10 +77,14 @@ export type TimelineKind =
   | 'postmortem_due'
   | 'postmortem'
   | 'anchored'
+  | 'forum'
   | 'action_item'
   | 'reminder'
   | 'admin_change'
-  | 'recommendation';
+  | 'recommendation'
+  /** the war room opened, renamed, closed; a runbook step marked from it */
+  | 'war_room'
+  | 'runbook_step';
 
 export interface TimelineEntry {
   at: IsoTime;
@@ -78,7 +96,7 @@ export interface TimelineEntry {
 }
 
 export interface GovernanceAction {
-  kind: 'pause' | 'proposal';
+  kind: 'pause' | 'rollback' | 'proposal';
   at: IsoTime;
   /** pending | sent | confirmed | failed | rejected (the simulation reverted: never sent) | dry-run | draft */
   outcome: string;
@@ -107,6 +125,12 @@ export interface RoleMap {
   techLead: string | null;
   comms: string | null;
   scribe: string | null;
+}
+
+/** Where the incident's war room is (SPEC §6): set once each platform has made it. */
+export interface WarRoom {
+  discord: { threadId: string } | null;
+  telegram: { chatId: string; topicId: number } | null;
 }
 
 export interface Incident {
@@ -139,6 +163,8 @@ export interface Incident {
   clearedAt: IsoTime | null;
   postmortemDue: IsoTime | null;
   mirror: { cid: string | null };
+  /** the incident's war room; null until one is opened (absent in incidents stored before war rooms) */
+  warRoom?: WarRoom | null;
   governance: GovernanceAction[];
   actionItems: ActionItem[];
   timeline: TimelineEntry[];
@@ -177,7 +203,7 @@ export interface Detection {
   /** bridge this detection is about (auto-pause and maintenance windows look at it) */
   bridgeId?: string;
   /** the kind of detection: which runbook applies */
-  kind: 'bridge-stuck' | 'chain-halted' | 'chain-unobservable' | 'monitor-down';
+  kind: 'bridge-stuck' | 'bridge-exploit' | 'chain-halted' | 'chain-unobservable' | 'monitor-down';
   /** chain time of the condition (for MTTD), seconds */
   observedAt?: number;
   summary: string;

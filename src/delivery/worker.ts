@@ -37,6 +37,8 @@ export interface DeliveryEvent {
   outcome: 'sent' | 'retry' | 'failed';
   result?: unknown;
   error?: string;
+  /** the deliverer already put this failure on the incident's timeline (details.recorded) */
+  recorded?: boolean;
 }
 
 export interface DeliveryWorkerOptions {
@@ -66,6 +68,9 @@ export interface DeliveryWorker {
   kick(): void;
 }
 
+/** Our claim on a row expired and another sender took it. */
+class ClaimLostError extends FirebreakError {}
+
 export function backoffMs(attempts: number, base: number, max: number): number {
   const exponential = Math.min(max, base * 2 ** Math.max(0, attempts - 1));
   // ±20 % jitter so that many rows failing together do not retry in lockstep
@@ -92,35 +97,46 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (!deliverer) return false;
     if (!(await claim(options.db, row.id, options.owner, now(), claimMs))) return false;
     if (options.stillLeader && !(await options.stillLeader())) {
-      await markRetry(options.db, row.id, 'handed back: this instance is no longer the leader', now());
+      await markRetry(options.db, row.id, options.owner, 'handed back: this instance is no longer the leader', now());
       return false;
     }
     const logger = options.logger.child({ outbox: row.id, channel: row.channel, kind: row.kind });
     const ctx: DeliveryContext = {
       logger,
-      progress: (result) => recordProgress(options.db, row.id, result),
+      progress: async (result) => {
+        // another sender took the row (our claim expired): stop before a side effect it will repeat
+        if (!(await recordProgress(options.db, row.id, options.owner, result))) throw new ClaimLostError('the outbox row was claimed by another sender');
+      },
     };
     const attempts = row.attempts + 1;
     try {
       const result = await deliverer.deliver({ ...row, attempts }, ctx);
-      await markSent(options.db, row.id, result, now());
+      if (!(await markSent(options.db, row.id, options.owner, result, now()))) {
+        logger.warn({ attempts }, 'delivered, but the row was claimed by another sender meanwhile: its record stands');
+        return true;
+      }
       logger.info({ attempts }, 'delivered');
       await options.onDelivered?.({ row, outcome: 'sent', result });
     } catch (error) {
       const reason = reasonOf(error);
+      if (error instanceof ClaimLostError) {
+        logger.warn({ attempts, reason }, 'delivery stopped: the row belongs to another sender now');
+        return true;
+      }
       const retryable = error instanceof RetryableError || (!(error instanceof FirebreakError) && isNetworkError(error));
       if (retryable && attempts < maxAttempts) {
         const wait = Math.max(
           error instanceof RetryableError && error.retryAfterMs !== undefined ? error.retryAfterMs : 0,
           backoffMs(attempts, base, max),
         );
-        await markRetry(options.db, row.id, reason, new Date(now().getTime() + wait));
+        if (!(await markRetry(options.db, row.id, options.owner, reason, new Date(now().getTime() + wait)))) return true;
         logger.warn({ attempts, retryInMs: wait, reason }, 'delivery failed; will retry');
         await options.onDelivered?.({ row, outcome: 'retry', error: reason });
       } else {
-        await markFailed(options.db, row.id, reason, now());
+        if (!(await markFailed(options.db, row.id, options.owner, reason, now()))) return true;
         logger.error({ attempts, reason }, 'delivery failed permanently');
-        await options.onDelivered?.({ row, outcome: 'failed', error: reason });
+        const recorded = error instanceof FirebreakError && error.details?.recorded === true;
+        await options.onDelivered?.({ row, outcome: 'failed', error: reason, ...(recorded ? { recorded } : {}) });
       }
     }
     return true;

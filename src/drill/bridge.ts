@@ -3,9 +3,10 @@
  * finalizations in batches, and describe it as Firebreak config so that the watchers read it
  * exactly as they would read a production bridge.
  */
-import { type Address, type Hex, keccak256, encodePacked } from 'viem';
+import { type Address, encodeFunctionData, type Hex, keccak256, encodePacked } from 'viem';
 import { deployArtifact, loadArtifact } from '../chain/artifacts.ts';
 import type { LocalChain } from './chains.ts';
+import type { DrillNft } from './nft.ts';
 
 export const DRILL_TOKENS = {
   /** fake token addresses: the drill bridge records them, it moves nothing */
@@ -29,6 +30,8 @@ export interface DrillBridge {
   deposit(transfers: DrillTransfer[]): Promise<Hex>;
   finalize(ids: Hex[]): Promise<Hex>;
   setWethPrice(usd: number): Promise<void>;
+  /** the NFT bridge next to it (scenario stuck-bridge: src/drill/nft.ts) */
+  nft?: DrillNft;
 }
 
 const BATCH = 200;
@@ -37,15 +40,23 @@ export function transferIdFor(seed: string, index: number): Hex {
   return keccak256(encodePacked(['string', 'uint256'], [seed, BigInt(index)]));
 }
 
-export async function deployDrillBridge(source: LocalChain, destination: LocalChain): Promise<DrillBridge> {
+/**
+ * `upgradeable`: the destination is the UUPS DrillBridgeDestinationV1 behind an OpenZeppelin
+ * ERC1967Proxy owned by the deployer (the `bad-upgrade` scenario upgrades and rolls it back).
+ */
+async function deployDestination(destination: LocalChain, upgradeable: boolean): Promise<Address> {
+  const deploy = (name: 'DrillBridgeDestination' | 'DrillBridgeDestinationV1' | 'DrillUpgradeProxy', args: unknown[]) =>
+    deployArtifact({ name, walletClient: destination.walletClient, publicClient: destination.publicClient, args });
+  if (!upgradeable) return deploy('DrillBridgeDestination', []);
+  const v1 = await deploy('DrillBridgeDestinationV1', []);
+  const init = encodeFunctionData({ abi: loadArtifact('DrillBridgeDestinationV1').abi, functionName: 'initialize', args: [destination.walletClient.account.address] });
+  return deploy('DrillUpgradeProxy', [v1, init]);
+}
+
+export async function deployDrillBridge(source: LocalChain, destination: LocalChain, options: { upgradeable?: boolean } = {}): Promise<DrillBridge> {
   const [sourceAddress, destinationAddress] = await Promise.all([
     deployArtifact({ name: 'DrillBridgeSource', walletClient: source.walletClient, publicClient: source.publicClient, args: [] }),
-    deployArtifact({
-      name: 'DrillBridgeDestination',
-      walletClient: destination.walletClient,
-      publicClient: destination.publicClient,
-      args: [],
-    }),
+    deployDestination(destination, options.upgradeable ?? false),
   ]);
   const priceFeed = await deployArtifact({
     name: 'MockPriceFeed',

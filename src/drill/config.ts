@@ -8,8 +8,12 @@
 import { join } from 'node:path';
 import type { DrillBridge } from './bridge.ts';
 import { drillConfig } from './bridge.ts';
+import type { Address } from 'viem';
+import { type ReleaseBridge, useReleaseDestination } from './exploit.ts';
 import { DRILL_KEYS, type DrillGovernance } from './governance.ts';
 import type { Scenario } from './scenarios.ts';
+import type { DrillUpgrade } from './upgrade.ts';
+import { nftBridgeEntry } from './nft.ts';
 
 export interface DrillConfigInput {
   scenario: Scenario;
@@ -24,6 +28,10 @@ export interface DrillConfigInput {
   sourceRpc?: string[];
   /** the Snapshot hub stand-in; null → proposals are written as drafts */
   snapshotHub: string | null;
+  /** exploit: the release bridge on the destination and the governor there that may pause it */
+  exploit?: { release: ReleaseBridge; governor: Address };
+  /** bad-upgrade: the destination's rollback governor and proxy */
+  upgrade?: DrillUpgrade;
 }
 
 /** how long without a new block means halted: short in chain-halt, relaxed otherwise */
@@ -41,9 +49,17 @@ export function buildDrillConfig(input: DrillConfigInput): Record<string, any> {
     wethFeed: true,
   }) as Record<string, any>;
   const source = bridge.source.name;
-  for (const chain of Object.values(raw.chains as Record<string, Record<string, unknown>>)) chain.haltedAfter = haltedAfterFor(input.scenario);
+  for (const chain of Object.values(raw.chains as Record<string, Record<string, unknown>>)) {
+    chain.haltedAfter = haltedAfterFor(input.scenario);
+    // a game day shows the outage within seconds (the default grace is 2m)
+    chain.unobservableAfter = '10s';
+  }
   if (input.sourceRpc) raw.chains[source].rpc = input.sourceRpc;
-  return {
+  if (bridge.nft) {
+    // the default scenario watches the NFT bridge under the drill bridge's id (pause, proposals apply to it)
+    raw.bridges = [nftBridgeEntry({ id: 'drill', name: 'Drill NFT bridge', sourceChain: source, destinationChain: bridge.destination.name, nft: bridge.nft, pausable: bridge.sourceAddress })];
+  }
+  const built: Record<string, any> = {
     ...raw,
     playbooks: input.playbooksDir,
     server: { host: input.host, port: input.port, apiTokens: [{ name: 'drill', token: input.token }] },
@@ -63,15 +79,28 @@ export function buildDrillConfig(input: DrillConfigInput): Record<string, any> {
         minSeverity: 'S1',
         votingPeriod: '3d',
       },
-      rollbackGovernor: {
-        chain: source,
-        address: governance.governor,
-        signer: DRILL_KEYS.guardian,
-        autoPause: [{ bridge: 'drill', minSeverity: 'S1' }],
-      },
+      rollbackGovernor: [
+        {
+          chain: source,
+          address: governance.governor,
+          signer: DRILL_KEYS.guardian,
+          autoPause: [{ bridge: 'drill', minSeverity: 'S1' }],
+        },
+        // bad-upgrade: a governor on the destination chain that may roll its proxy back
+        ...(input.upgrade
+          ? [{ chain: bridge.destination.name, address: input.upgrade.governor, signer: DRILL_KEYS.guardian, rollbacks: [{ bridge: 'drill', proxy: input.upgrade.proxy }] }]
+          : []),
+      ],
     },
     anchor: { chain: source, registry: governance.registry, signer: DRILL_KEYS.anchorer },
   };
+  if (input.exploit) {
+    // releases are read with their value; the governor on the destination pauses them at S0, at the
+    // first unbacked release (grace 0: counted as soon as the source is read to its timestamp)
+    useReleaseDestination(built, bridge, input.exploit.release, { address: input.exploit.governor });
+    built.bridges[0].unbacked = { grace: '0s' };
+  }
+  return built;
 }
 
 /** The config as written to `<dataDir>/firebreak.yaml`: secrets become `${ENV}` references. */
@@ -79,7 +108,7 @@ export function redactedDrillConfig(raw: Record<string, any>): Record<string, an
   const copy = structuredClone(raw);
   copy.server.apiTokens = [{ name: 'drill', token: '${FIREBREAK_DRILL_TOKEN}' }];
   if (copy.governance.snapshot.signer) copy.governance.snapshot.signer = '${DRILL_SNAPSHOT_KEY}';
-  copy.governance.rollbackGovernor.signer = '${DRILL_GUARDIAN_KEY}';
+  for (const governor of copy.governance.rollbackGovernor) governor.signer = '${DRILL_GUARDIAN_KEY}';
   copy.anchor.signer = '${DRILL_ANCHOR_KEY}';
   return copy;
 }

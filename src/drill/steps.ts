@@ -3,6 +3,7 @@
  * state (an outbox row, a CID on the incident, paused() on-chain) and reports how it went. A step
  * that does not happen is recorded and the run goes on, so the summary shows everything that did.
  */
+import { cpus, loadavg } from 'node:os';
 import { reasonOf } from '../core/errors.ts';
 
 export type StepOutcome = 'ok' | 'failed' | 'missing';
@@ -39,6 +40,51 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined | null | f
     }
     if (Date.now() >= deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** `baseMs` on an idle machine, scaled by the load per core (×1 … ×8): a busy machine gets longer. */
+export function scaledBudget(baseMs: number): number {
+  const perCore = (loadavg()[0] ?? 0) / Math.max(1, cpus().length);
+  return Math.round(baseMs * Math.min(8, Math.max(1, perCore)));
+}
+
+export interface MovingWait {
+  /** what changes while the product works on the step (timeline length, outbox states…) */
+  activity: () => Promise<string>;
+  /** how long nothing may change before the step is given up (scaled by the load) */
+  stallMs: number;
+  /** a reason the step cannot happen any more (e.g. its outbox row failed for good): stop at once */
+  settled?: () => Promise<string | null>;
+  intervalMs?: number;
+}
+
+/**
+ * Polls `probe` until it returns something truthy, for as long as the product keeps moving: the
+ * deadline is a stall budget counted from the last change of `activity`, not from the start, so a
+ * slow, busy machine that is still working never fails a step, and a stuck product fails after the
+ * stall. Resolves `{ value }`, or `{ failure }` with the reason.
+ */
+export async function waitWhileMoving<T>(probe: () => Promise<T | undefined | null | false>, wait: MovingWait): Promise<{ value?: T; failure?: string }> {
+  let last = '';
+  let movedAt = Date.now();
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return { value };
+      const failure = await wait.settled?.();
+      if (failure) return { failure };
+      const now = await wait.activity();
+      if (now !== last) {
+        last = now;
+        movedAt = Date.now();
+      }
+    } catch {
+      // a probe that cannot read yet (RPC busy, store closing) is tried again
+    }
+    const stall = scaledBudget(wait.stallMs);
+    if (Date.now() - movedAt >= stall) return { failure: `nothing moved for ${Math.round(stall / 1000)} s` };
+    await new Promise((resolve) => setTimeout(resolve, wait.intervalMs ?? 250));
   }
 }
 

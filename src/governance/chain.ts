@@ -3,10 +3,10 @@
  * keys stay in the config object and never travel through the outbox. RPC URLs carry API keys: they
  * are never logged and never put into an error message.
  */
-import { type Account, type Chain, createPublicClient, createWalletClient, defineChain, fallback, type Hex, http, type PublicClient, type Transport, type WalletClient } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { type Account, type Chain, createPublicClient, createWalletClient, defineChain, fallback, http, type PublicClient, type Transport, type WalletClient } from 'viem';
+import { signerAccount } from '../chain/signer.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { Config } from '../config/types.ts';
+import type { Config, SignerSpec } from '../config/types.ts';
 
 export interface ChainClients {
   chain: Chain;
@@ -32,9 +32,10 @@ export function chainClients(config: Config, chainName: string): ChainClients {
   return { chain, publicClient: publicClient as PublicClient<Transport, Chain> };
 }
 
-export function signerClients(config: Config, chainName: string, key: Hex): SignerClients {
+/** Clients that sign as `signer` (a raw key, a decrypted keystore or a remote signer). */
+export async function signerClients(config: Config, chainName: string, signer: SignerSpec): Promise<SignerClients> {
   const base = chainClients(config, chainName);
-  const account = privateKeyToAccount(key);
+  const account = await signerAccount(signer);
   const chainConfig = config.chains[chainName]!;
   const transport = fallback(chainConfig.rpc.map((url) => http(url, { retryCount: 1, timeout: 15_000 })));
   const walletClient = createWalletClient({ chain: base.chain, transport, account, cacheTime: 0, pollingInterval: 250 });

@@ -12,6 +12,9 @@ import { reasonOf } from '../core/errors.ts';
 import { enqueue, getByKey } from '../store/outbox.ts';
 import { createPauseDeliverer } from './pause/deliverer.ts';
 import { createPauseSink } from './pause/sink.ts';
+import { rollbackAdvisor } from './rollback/advice.ts';
+import { createRollbackDeliverer } from './rollback/deliverer.ts';
+import { createRollbackRequester } from './rollback/request.ts';
 import { createProposalDeliverer } from './snapshot/deliverer.ts';
 import { createProposalSink, PROPOSAL_CHANNEL, type ProposalPayload, proposalKey } from './snapshot/sink.ts';
 
@@ -31,6 +34,8 @@ export const createGovernanceIntegration: IntegrationFactory = (ctx) => {
       .execute();
   }
   let unsubscribe: (() => void) | undefined;
+  let unsubscribeAdvice: (() => void) | undefined;
+  const hasRollbacks = config.governance.rollbackGovernors.some((g) => g.rollbacks.length > 0);
 
   return {
     name: 'governance',
@@ -39,16 +44,29 @@ export const createGovernanceIntegration: IntegrationFactory = (ctx) => {
         if (!change.entries.some((e) => e.kind === 'pause' || e.kind === 'mirror')) return;
         nudgeProposal(change.incident.id).catch((error: unknown) => logger.warn({ incident: change.incident.id, reason: reasonOf(error) }, 'cannot wake the proposal'));
       });
+      if (hasRollbacks) unsubscribeAdvice = engine.onChange(rollbackAdvisor({ config, engine, logger }));
     },
     async stop() {
       unsubscribe?.();
+      unsubscribeAdvice?.();
     },
+    ...(hasRollbacks ? { commands: { requestRollback: createRollbackRequester({ config, db: store.db, engine, logger, now }) } } : {}),
     sinks: [createPauseSink({ config, logger }), createProposalSink({ config, logger })],
     deliverers: [
       createPauseDeliverer({ config, engine, logger, now }),
+      createRollbackDeliverer({ config, engine, logger, now }),
       createProposalDeliverer({ config, engine, db: store.db, logger, now }),
     ],
     async onDelivered(event) {
+      const { row } = event;
+      if (event.outcome === 'failed' && !event.recorded && row.incidentId && (row.channel.startsWith('governor:') || row.channel.startsWith('snapshot:'))) {
+        // a pause or proposal that failed for good is never silent
+        const what = row.channel.startsWith('snapshot:') ? 'Snapshot proposal' : 'Rollback governor transaction';
+        await engine.record(row.incidentId, [
+          { kind: 'governance', actor: 'firebreak', text: `${what} (${row.kind}) failed and will not be retried: ${event.error ?? 'unknown error'}`, data: { channel: row.channel, outcome: 'failed', outbox: row.id } },
+        ]);
+        return;
+      }
       if (!event.row.channel.startsWith('governor:') || event.outcome !== 'sent' || !event.row.incidentId) return;
       if ((event.result as { status?: string } | null)?.status !== 'confirmed') return;
       const first = await getByKey(store.db, proposalKey(event.row.incidentId));

@@ -2,17 +2,19 @@
  * Which incidents may trigger governance actions. Pure: the sinks call these with the incident and
  * the config, inside the incident's transaction.
  *
- * Auto-pause acts only on the watchers' own readings of a bridge (`bridge:<id>:stuck`, source
- * `watcher`): never on an inbound alert (`alert:*`, which anyone holding a routing key can send),
+ * Auto-pause acts only on the watchers' own readings of a bridge (`bridge:<id>:stuck` and the
+ * exploit signals `bridge:<id>:unbacked|outflow|backing`, source `watcher`): never on an inbound alert (`alert:*`, which anyone holding a routing key can send),
  * never on a manual declaration, never on a halted or unobservable chain alone.
  */
 import { keccak256, toBytes, type Address, type Hex } from 'viem';
+import { EXPLOIT_KEY } from '../core/exploit.ts';
 import { atLeast, evaluateSeverity } from '../core/severity.ts';
 import type { Incident, Severity } from '../core/types.ts';
 import type { Config, RollbackGovernorConfig } from '../config/types.ts';
 import type { Runbook } from '../config/playbooks.ts';
 
-const BRIDGE_KEY = /^bridge:([a-z0-9-]+):stuck$/;
+/** the watchers' own bridge readings: stuck transfers and the exploit signals (SPEC §11) */
+const BRIDGE_KEY = /^bridge:([a-z0-9-]+):(stuck|unbacked|outflow|backing)$/;
 
 /** keccak256 of the incident id's UTF-8 bytes: the `incidentId` argument of `pause`. */
 export function incidentIdHash(incidentId: string): Hex {
@@ -27,6 +29,7 @@ export function watcherBridgeOf(incident: Incident): string | null {
 }
 
 export function runbookFor(config: Config, incident: Incident): Runbook | undefined {
+  if (EXPLOIT_KEY.test(incident.key)) return config.playbooks.runbooks['bridge-exploit'];
   if (incident.key.startsWith('bridge:')) return config.playbooks.runbooks['bridge-stuck'];
   if (incident.key.startsWith('alert:')) return config.playbooks.runbooks.alert;
   if (incident.key.startsWith('manual:')) return config.playbooks.runbooks.manual;
@@ -57,7 +60,8 @@ export function pausesFor(config: Config, incident: Incident, severity: Severity
   // SPEC §8: never on a halted chain alone. The level the stuck transfers reach by themselves
   // (the policy without its `halted` threshold) must meet the entry, not just the incident's level.
   const { impact } = incident;
-  const withoutHalted = evaluateSeverity(config.severityPolicy, {
+  // an exploit reading is about value leaving, never about a halted chain: its own level counts
+  const withoutHalted = EXPLOIT_KEY.test(incident.key) ? severity : evaluateSeverity(config.severityPolicy, {
     lockedUsd: impact.lockedUsd,
     stuckTransfers: impact.stuckTransfers,
     oldestStuckMs: impact.oldestStuckSeconds * 1000,

@@ -17,11 +17,11 @@ export interface IncidentRecorder {
  * narrows who hears it (failures and drafts are for ops; a pause in force is public), `publicText`
  * is what the community template says. Plus a republish of the status mirror.
  */
-export function governanceNotice(dedup: string, message: string, options: { audiences?: Audience[]; publicText?: string; txHash?: string } = {}): Effect[] {
+export function governanceNotice(dedup: string, message: string, options: { audiences?: Audience[]; publicText?: string; txHash?: string; kind?: 'governance' | 'rollback' } = {}): Effect[] {
   return [
     {
       type: 'notify',
-      kind: 'governance',
+      kind: options.kind ?? 'governance',
       dedup: `governance:${dedup}`,
       message,
       actor: 'firebreak',
@@ -62,4 +62,34 @@ export async function recordGovernance(
     governance: [...incident.governance, { ...action, at: at.toISOString() }],
   }), effects);
   return true;
+}
+
+/** A guardian transaction that was refused before sending, or failed: what the incident records. */
+export interface GuardianFailure {
+  incidentId: string;
+  kind: 'pause' | 'rollback';
+  outcome: 'rejected' | 'failed';
+  chain: string;
+  target: string;
+  reason: string;
+  txHash?: string;
+  /** the timeline entry: its text, and its data (outcome, reason and txHash are added) */
+  text: string;
+  data: Record<string, unknown>;
+  /** the announcement, to ops only */
+  notice: { dedup: string; message: string; kind?: 'governance' | 'rollback' };
+}
+
+/** Record a refused or failed guardian transaction on the incident and tell ops (it is not retried). */
+export async function recordGuardianFailure(engine: IncidentRecorder, failure: GuardianFailure, at: Date): Promise<void> {
+  const { kind, outcome, chain, target, reason, txHash } = failure;
+  const withTx = txHash ? { txHash } : {};
+  await recordGovernance(
+    engine,
+    failure.incidentId,
+    { kind, outcome, chain, target, reason, ...withTx },
+    { kind, actor: 'firebreak', text: failure.text, data: { outcome, ...failure.data, reason, ...withTx } },
+    at,
+    governanceNotice(failure.notice.dedup, failure.notice.message, { audiences: ['ops'], ...(failure.notice.kind ? { kind: failure.notice.kind } : {}), ...withTx }),
+  );
 }

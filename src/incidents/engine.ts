@@ -35,11 +35,13 @@ import {
   insertActionItem,
   insertIncident,
   listIncidents,
+  listIncidentsForTick,
   nextIncidentId,
   saveIncident,
 } from '../store/incidents.ts';
 import type { Db, Store } from '../store/store.ts';
 import { recentChangeEntries, recentChanges, unrecordedChangeEntries } from './recent-changes.ts';
+import { cutCodePoints } from '../core/text.ts';
 
 export interface IncidentChange {
   incident: Incident;
@@ -210,12 +212,14 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
   }
 
   async function tick(): Promise<void> {
-    const incidents = await listIncidents(store.db, { status: 'all', limit: 500, withTimeline: false });
     const horizon = now().getTime() - 30 * 86_400_000;
+    // every open incident, however many and however old; resolved ones only while a postmortem
+    // (due 24 h after resolution) or an action-item reminder may still be due
+    const incidents = await listIncidentsForTick(store.db, new Date(horizon - 86_400_000));
     for (const { incident } of incidents) {
-      // resolved incidents only matter while their postmortem or action-item reminders may still be due
       const itemDue = incident.actionItems.some((item) => item.status === 'open' && (dueAt(item) ?? Number.POSITIVE_INFINITY) >= horizon && (dueAt(item) ?? Number.POSITIVE_INFINITY) <= now().getTime());
       if (!isOpen(incident) && !itemDue && (!incident.postmortemDue || new Date(incident.postmortemDue).getTime() < horizon)) continue;
+      if (!somethingDue(incident)) continue;
       await mutate(incident.id, (current, at) => {
         const t = tickIncident(rules, current, at);
         const reminders = dueReminders(t.incident, current.actionItems, at);
@@ -225,6 +229,16 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
         return all.entries.length || all.effects.length ? all : null;
       }).catch((error: unknown) => logger.error({ incident: incident.id, reason: reasonOf(error) }, 'incident tick failed'));
     }
+  }
+
+  /**
+   * Whether the tick could change anything, judged without the timeline (an empty one can only
+   * make more look due, never less): most incidents are quiet and need no read-modify-write.
+   */
+  function somethingDue(incident: Incident): boolean {
+    const at = now();
+    const t = tickIncident(rules, incident, at);
+    return t.entries.length > 0 || t.effects.length > 0 || dueReminders(t.incident, incident.actionItems, at).entries.length > 0;
   }
 
   /** Inbound alerts live under `alert:<dedup_key>`: they can never touch a watcher's incident. */
@@ -322,9 +336,19 @@ export function createIncidentEngine(options: IncidentEngineOptions) {
       });
       return item!;
     },
+    async addOnce(id, input, actor) {
+      let added = false;
+      const incident = await mutate(id, (current, at) => {
+        if (current.timeline.some((e) => e.data?.once === input.once)) return null;
+        added = true;
+        const entry: TimelineEntry = { at: at.toISOString(), kind: input.kind, text: input.text, actor, data: { ...input.data, once: input.once } };
+        return { incident: { ...current, timeline: [...current.timeline, entry] }, entries: [entry], effects: [{ type: 'publish' }] };
+      });
+      return { incident, added };
+    },
     async logCommand(id, text, actor) {
       await mutate(id, (incident, at) => {
-        const entry: TimelineEntry = { at: at.toISOString(), kind: 'command', text: text.slice(0, 500), actor };
+        const entry: TimelineEntry = { at: at.toISOString(), kind: 'command', text: cutCodePoints(text, 500), actor };
         return { incident: { ...incident, timeline: [...incident.timeline, entry] }, entries: [entry], effects: [] };
       });
     },

@@ -4,6 +4,8 @@
  * the app, so that modules never import the app.
  */
 import type { Hono } from 'hono';
+import type { IncidentCommands } from '../core/commands.ts';
+import type { RouteDoc } from '../core/api.ts';
 import type { Logger } from '../core/log.ts';
 import type { Config } from '../config/types.ts';
 import type { Deliverer, DeliveryEvent } from '../delivery/worker.ts';
@@ -34,6 +36,10 @@ export interface Integration {
   sinks?: EffectSink[];
   deliverers?: Deliverer[];
   routes?: Hono;
+  /** commands this module adds to the incident commands (API, chat, dashboard), e.g. requestRollback */
+  commands?: Partial<IncidentCommands>;
+  /** the API reference of `routes` (GET /api/openapi.json) */
+  apiDocs?: RouteDoc[];
   /** a delivery finished (sent, retry, failed): e.g. record it on the incident's timeline */
   onDelivered?(event: DeliveryEvent): Promise<void>;
   start?(): Promise<void> | void;

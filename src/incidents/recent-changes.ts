@@ -29,6 +29,9 @@ function bridgeContracts(config: Config, bridgeId: string): Array<{ chain: strin
     { chain: bridge.destination.chain, address: bridge.destination.address.toLowerCase() },
   ];
   if (bridge.pausable) out.push({ chain: bridge.source.chain, address: bridge.pausable.toLowerCase() });
+  for (const governor of config.governance.rollbackGovernors) {
+    for (const entry of governor.rollbacks) if (entry.bridge === bridgeId) out.push({ chain: governor.chain, address: entry.proxy.toLowerCase() });
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@ import { type IpfsNode, type IpnsKeyStore, startIpfsNode } from './ipfs.ts';
 import { storeKeyStore } from './keys.ts';
 import { type PinPayload, type PinResult, createPinDeliverer } from './pinning.ts';
 import { type MirrorState, type Publisher, createPublisher } from './publisher.ts';
+import { MIRROR_ROUTES } from './api-docs.ts';
 import { mirrorRoutes } from './routes.ts';
 import type { StatusSnapshot } from './render/public.ts';
 import { liveSnapshot } from './snapshot.ts';
@@ -103,6 +104,7 @@ function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIn
     sinks: enabled ? [sink] : [],
     deliverers: enabled && config.ipfs.pinningServices.length > 0 ? [createPinDeliverer({ services: config.ipfs.pinningServices, fetch: options.fetch, pollForMs: options.pinPollForMs })] : [],
     routes: mirrorRoutes({ snapshot: publicSnapshot, state: () => publisher?.state() ?? DISABLED, node: () => node, logger }),
+    apiDocs: MIRROR_ROUTES,
     mirrorState: () => publisher?.state() ?? DISABLED,
     node: () => node,
     async addFile(bytes) {
@@ -121,7 +123,7 @@ function createMirror(ctx: IntegrationContext, options: MirrorOptions): MirrorIn
       // failures always reach the timeline; successes only for versions that were announced there
       const incidents = event.outcome === 'failed' && payload.incidents.length === 0 && event.row.incidentId ? [event.row.incidentId] : payload.incidents;
       for (const id of incidents) {
-        await engine.record(id, [{ kind: 'pin', text, actor: 'firebreak', data: { cid: payload.cid, outcome: event.outcome } }]).catch((error: unknown) =>
+        await engine.record(id, [{ kind: 'pin', text, actor: 'firebreak', data: { cid: payload.cid, outcome: event.outcome, outbox: event.row.id } }]).catch((error: unknown) =>
           logger.warn({ incident: id, reason: reasonOf(error) }, 'recording the pin failed'),
         );
       }

@@ -24,6 +24,7 @@ import { base36 } from 'multiformats/bases/base36';
 import { CID } from 'multiformats/cid';
 import { BadRequestError, FirebreakError, NotFoundError, reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { cutCodePoints } from '../core/text.ts';
 
 /**
  * Where the IPNS private key lives. On disk by default; a scale-out keeps it in the shared store
@@ -98,7 +99,7 @@ export function parseCid(text: string): CID {
   try {
     return CID.parse(text);
   } catch {
-    throw new BadRequestError(`not a CID: ${text.slice(0, 100)}`);
+    throw new BadRequestError(`not a CID: ${cutCodePoints(text, 100)}`);
   }
 }
 

@@ -7,6 +7,7 @@
 import { FirebreakError, RetryableError, reasonOf } from '../core/errors.ts';
 import type { IpfsConfig } from '../config/types.ts';
 import type { Deliverer } from '../delivery/worker.ts';
+import { cutCodePoints } from '../core/text.ts';
 
 export interface PinPayload {
   cid: string;
@@ -72,7 +73,7 @@ export function createPinDeliverer(options: PinningOptions): Deliverer {
     if (response.status === 401 || response.status === 403) {
       throw new FirebreakError(`${label} rejected the token (${response.status}): check ipfs.pinningServices[].token`, { code: 'pin_auth' });
     }
-    if (!response.ok) throw new FirebreakError(`${label} answered ${response.status}: ${text.slice(0, 200)}`, { code: 'pin_rejected' });
+    if (!response.ok) throw new FirebreakError(`${label} answered ${response.status}: ${cutCodePoints(text, 200)}`, { code: 'pin_rejected' });
     try {
       return JSON.parse(text) as Record<string, unknown>;
     } catch {

@@ -38,7 +38,7 @@ export interface PublisherOptions {
   snapshot: () => Promise<StatusSnapshot>;
   logger: Logger;
   now: () => Date;
-  /** one `pin:<index>` outbox row per remote pinning service */
+  /** one `pin:<index>:<cid>` outbox row per remote pinning service */
   pinningServices: number;
   quietMs?: number;
   maxDelayMs?: number;
@@ -112,7 +112,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const rows = Array.from({ length: options.pinningServices }, (_, index) => ({
         key: `pin:${index}:${cid}`,
         incidentId: announced[0] ?? open[0]?.id ?? null,
-        channel: `pin:${index}`,
+        // one channel per CID: a pin retrying never holds back the next status page's pin
+        channel: `pin:${index}:${cid}`,
         kind: 'pin',
         payload: { cid, name: `firebreak-status-${at.toISOString()}`, origins: node.multiaddrs(), incidents: announced },
       }));

@@ -43,6 +43,14 @@ function problem(c: Context, status: 400 | 404 | 500 | 503, error: string, messa
   return c.json({ error, message }, status);
 }
 
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new FirebreakError(`malformed percent-encoding in the path: ${segment.slice(0, 80)}`, { code: 'bad_request', status: 400 });
+  }
+}
+
 function streamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
   return new ReadableStream({
@@ -88,19 +96,21 @@ export function mirrorRoutes(deps: MirrorRoutesDeps): Hono {
   });
 
   async function gateway(c: Context) {
-    const node = deps.node();
-    if (!node) return problem(c, 503, 'ipfs_disabled', 'the IPFS node is disabled (ipfs.enabled: false)');
     const rest = c.req.path.replace(/^\/ipfs\//, '');
     const [cidText = '', ...segments] = rest.split('/');
     let cid;
+    let path: string[];
     try {
-      cid = parseCid(decodeURIComponent(cidText));
+      cid = parseCid(decodeSegment(cidText));
+      // a malformed escape (`%E0%A4%A`, `%zz`) is the client's mistake: 400, not a 500
+      path = segments.filter((s) => s !== '').map(decodeSegment);
     } catch (error) {
       return problem(c, 400, 'bad_request', reasonOf(error));
     }
+    const node = deps.node();
+    if (!node) return problem(c, 503, 'ipfs_disabled', 'the IPFS node is disabled (ipfs.enabled: false)');
     const root = cid.toString();
     if (!(await node.isPinned(root))) return problem(c, 404, 'not_found', `${root} is not pinned here`);
-    const path = segments.filter((s) => s !== '').map((s) => decodeURIComponent(s));
     const wantsCar = c.req.query('format') === 'car' || (c.req.header('accept') ?? '').includes(CAR_TYPE);
     if (wantsCar) {
       // dag-scope=all of the root: a superset of the blocks along any path, verifiable block by block

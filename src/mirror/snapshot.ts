@@ -1,7 +1,7 @@
 /** Builds the renderers' input from the live incident store and the config. */
 import type { Config } from '../config/types.ts';
 import type { IncidentEngine } from '../incidents/engine.ts';
-import type { StatusSnapshot } from './render/public.ts';
+import { type StatusSnapshot, statusPageUrl } from './render/public.ts';
 
 export interface SnapshotSource {
   config: Config;
@@ -23,7 +23,7 @@ export async function liveSnapshot(source: SnapshotSource): Promise<StatusSnapsh
   ]);
   const incidents = [...open, ...resolved];
   return {
-    page: { name: source.pageName },
+    page: { name: source.pageName, url: statusPageUrl(source.config.server.publicUrl) },
     generatedAt: source.now(),
     incidents,
     maintenance: source.config.maintenance,

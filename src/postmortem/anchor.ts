@@ -19,6 +19,7 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  encodeFunctionData,
   fallback,
   getAddress,
   type Hex,
@@ -29,9 +30,9 @@ import {
   toBytes,
   type Transport,
 } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { signerAccount } from '../chain/signer.ts';
 import { loadArtifact, POSTMORTEM_REGISTRY } from '../chain/artifacts.ts';
-import type { ChainConfig } from '../config/types.ts';
+import type { ChainConfig, SignerSpec } from '../config/types.ts';
 import { BadRequestError, FirebreakError, ForbiddenError, reasonOf, RetryableError } from '../core/errors.ts';
 import { computeCid } from './cid.ts';
 
@@ -129,7 +130,8 @@ export interface AnchorOptions {
   chain: ChainConfig;
   registry: Address | string;
   /** private key of the owner or an anchorer; never logged */
-  signerKey: Hex | string;
+  /** a raw key, a keystore or a remote signer (config `anchor.signer`) */
+  signerKey: SignerSpec | string;
   bytes: Uint8Array;
   incidentId: string;
   /** the CID to put in the uri; default: the one `addToIpfs` returns, else the computed one */
@@ -164,10 +166,11 @@ export async function anchorPostmortem(options: AnchorOptions): Promise<AnchorRe
   checkIncidentId(incidentId);
   const registry = checkRegistry(options.registry);
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new BadRequestError('the postmortem file is empty');
-  if (typeof options.signerKey !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(options.signerKey)) {
+  const signer = options.signerKey;
+  if (signer === undefined || signer === null || (typeof signer === 'string' && !/^0x[0-9a-fA-F]{64}$/.test(signer))) {
     throw new BadRequestError('anchor.signer: not a private key (expected 0x followed by 64 hex digits)');
   }
-  const account = privateKeyToAccount(options.signerKey as Hex);
+  const account = await signerAccount(signer as SignerSpec);
   const digest = postmortemDigest(bytes);
   const computedCid = await computeCid(bytes);
 
@@ -217,8 +220,13 @@ export async function anchorPostmortem(options: AnchorOptions): Promise<AnchorRe
   const wallet = createWalletClient({ chain: viemChain, transport, account, cacheTime: 0 });
   let txHash: Hex;
   try {
-    txHash = await wallet.writeContract(request);
+    // prepare, sign, send: a signer's own error (remote signer refused, wrong address) reaches us
+    // as is (viem's sendTransaction would re-read it as a node error)
+    const prepared = await wallet.prepareTransactionRequest({ to: request.address, data: encodeFunctionData({ abi, functionName: 'anchor', args: [key, digest, uri] }), account, chain: viemChain });
+    const signed = await wallet.signTransaction(prepared as Parameters<typeof wallet.signTransaction>[0]);
+    txHash = await wallet.sendRawTransaction({ serializedTransaction: signed });
   } catch (error) {
+    if (error instanceof FirebreakError) throw error;
     throw new FirebreakError(`sending the anchor transaction failed: ${error instanceof BaseError ? error.shortMessage : reasonOf(error)}`, {
       code: 'anchor_failed',
       cause: error,

@@ -15,7 +15,7 @@ import { POSTMORTEM_TEMPLATE_NAME, type PostmortemMessage, renderPostmortem } fr
  * Kinds that happen to the postmortem itself (anchoring it, announcing the anchor): left out, so
  * that generating the document again after anchoring it gives the same bytes.
  */
-const ABOUT_THE_POSTMORTEM = new Set(['anchored']);
+const ABOUT_THE_POSTMORTEM = new Set(['anchored', 'forum']);
 
 /** Outbox channels that carry messages to people (others carry transactions, proposals, pins). */
 const MESSAGE_CHANNELS = /^(discord|telegram|pagerduty|webhook):/;

@@ -54,6 +54,7 @@ export const POSTMORTEM_PLACEHOLDERS = [
   'actionItems',
   'communications',
   'governance',
+  'rollback',
   'footer',
 ] as const;
 
@@ -289,7 +290,7 @@ function facts(incident: Incident, extras: PostmortemExtras): { well: string[]; 
   const failed = extras.messages.filter((m) => m.status === 'failed').length;
   if (failed > 0) badly.push(`${plural(failed, 'message')} could not be delivered.`);
   for (const action of incident.governance) {
-    const what = action.kind === 'pause' ? 'The pause' : 'The governance proposal';
+    const what = action.kind === 'pause' ? 'The pause' : action.kind === 'rollback' ? 'The rollback' : 'The governance proposal';
     if (action.outcome === 'confirmed' || action.outcome === 'sent') well.push(`${what} went through (${escapeInline(action.outcome)}).`);
     else if (action.outcome === 'failed' || action.outcome === 'rejected' || action.outcome === 'simulated-failure') {
       badly.push(`${what} failed${action.reason ? `: ${escapeInline(action.reason)}` : ''}.`);
@@ -355,7 +356,7 @@ function communicationsSection(messages: PostmortemMessage[]): string {
 }
 
 function governanceSection(incident: Incident): string {
-  if (incident.governance.length === 0) return '_No pause or governance proposal was made._';
+  if (incident.governance.length === 0) return '_No pause, rollback or governance proposal was made._';
   const sorted = incident.governance
     .map((action, index) => ({ action, index }))
     .sort((a, b) => (ms(a.action.at) ?? 0) - (ms(b.action.at) ?? 0) || a.index - b.index)
@@ -364,12 +365,23 @@ function governanceSection(incident: Incident): string {
     ['When', 'Action', 'Outcome', 'Chain', 'Reference'],
     sorted.map((action) => [
       utc(action.at),
-      action.kind === 'pause' ? 'pause' : 'proposal',
+      action.kind,
       escapeCell(action.outcome),
       escapeCell(action.chain),
       escapeCell(action.txHash ?? action.proposalId ?? action.draftPath ?? action.target),
     ]),
   );
+}
+
+/** §8: each rollback of a bad upgrade, with its transaction and who decided it (empty when none). */
+function rollbackSection(incident: Incident): string {
+  const done = incident.timeline.filter((e) => e.kind === 'rollback' && (e.data as { outcome?: string } | undefined)?.outcome === 'confirmed');
+  if (done.length === 0) return '';
+  const lines = done.map((entry) => {
+    const d = (entry.data ?? {}) as { proxy?: string; chain?: string; fromImpl?: string; toImpl?: string; txHash?: string; requestedBy?: string };
+    return `- ${utc(entry.at)}: proxy \`${escapeInline(d.proxy ?? '')}\` on ${escapeInline(d.chain ?? '')} rolled back from \`${escapeInline(d.fromImpl ?? '')}\` to \`${escapeInline(d.toImpl ?? '')}\` through the rollback governor, asked for by ${escapeInline(d.requestedBy ?? entry.actor ?? 'unknown')}: tx \`${escapeInline(d.txHash ?? '')}\`.`;
+  });
+  return `### Rollback\n\n${lines.join('\n')}\n`;
 }
 
 function footer(incident: Incident): string {
@@ -409,6 +421,7 @@ export function renderPostmortem(incident: Incident, extras: PostmortemExtras): 
     actionItems: actionItemsSection(extras.actionItems),
     communications: communicationsSection(extras.messages),
     governance: governanceSection(incident),
+    rollback: rollbackSection(incident),
     footer: footer(incident),
   };
   const text = template.replace(PLACEHOLDER, (_whole, name: string) => values[name as PostmortemPlaceholder]);

@@ -3,7 +3,8 @@
  * two webhooks (which carry their own signatures). Everything else under /api and /metrics needs
  * a bearer token: read for GET, write for the rest (SPEC §5).
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { BadRequestError, NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Incident } from '../core/types.ts';
@@ -14,7 +15,10 @@ import { type AuthEnv, requireToken } from './auth.ts';
 import { type DashboardMirror, dashboardVersion, liveChains, renderDashboard } from './dashboard.ts';
 import { errorResponse } from './errors.ts';
 import { alertRoutes, incidentRoutes } from './incident-routes.ts';
-import { renderMetrics } from './metrics.ts';
+import { type OperationalFigures, renderMetrics } from './metrics.ts';
+import type { RouteDoc } from '../core/api.ts';
+import { SERVER_ROUTES } from './api-docs.ts';
+import { buildOpenApi } from './openapi.ts';
 
 export interface ServerDeps {
   config: Config;
@@ -36,9 +40,29 @@ export interface ServerDeps {
   messages?(): Promise<Array<{ incidentId: string | null; channel: string; kind: string; status: string; text: string; createdAt?: string }>>;
   /** extra public routes mounted at / (status page, mirror, webhooks) */
   publicRoutes?: Hono[];
+  /** the API reference of `publicRoutes` (GET /api/openapi.json adds them to this module's own) */
+  apiDocs?: RouteDoc[];
+  /** this instance's lease, heartbeat, outbox and backfill figures for /metrics */
+  operational?(): Promise<OperationalFigures>;
   /** render the postmortem Markdown of an incident */
   postmortem?(incident: Incident): Promise<string>;
   now?: () => number;
+}
+
+/** request bodies: 1 MiB, except the postmortem upload (5 MiB of content, base64 in JSON) */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
+
+function limitBodies(): MiddlewareHandler {
+  const tooLarge = (limit: number) =>
+    bodyLimit({
+      maxSize: limit,
+      // the rest of the body is not read: the connection cannot carry another request
+      onError: (c) => c.json({ error: 'payload_too_large', message: `request bodies are limited to ${limit} bytes` }, 413, { connection: 'close' }),
+    });
+  const regular = tooLarge(MAX_BODY_BYTES);
+  const upload = tooLarge(MAX_UPLOAD_BYTES);
+  return (c, next) => (c.req.method === 'POST' && c.req.path === '/api/ipfs' ? upload(c, next) : regular(c, next));
 }
 
 export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
@@ -46,6 +70,8 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
   const now = deps.now ?? Date.now;
   const app = new Hono<AuthEnv>();
   app.onError((error, c) => errorResponse(error, c, logger));
+  // every body is size-limited before any route (or its auth) reads it
+  app.use('*', limitBodies());
 
   app.get('/healthz', (c) => {
     const chains: Record<string, { head: number | null; headTimestamp: number | null; lagSeconds: number | null; rpc: number }> = {};
@@ -59,7 +85,9 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
       };
     }
     const ok = watch.chains().every((chain) => !chain.unobservableSince);
-    return c.json({ ok, role: deps.role?.() ?? 'leader', chains }, ok ? 200 : 503);
+    // every source's history: blocks done/total, percent, ETA (following: caught up, read at the tip)
+    const backfill = watch.backfill?.() ?? [];
+    return c.json({ ok, role: deps.role?.() ?? 'leader', chains, backfill }, ok ? 200 : 503);
   });
 
   // the dashboard's model; the mirror is asked through its own public route (GET /api/mirror)
@@ -69,6 +97,7 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
     return {
       title: deps.title ?? 'Firebreak',
       chains: watch.chains(),
+      backfill: watch.backfill?.() ?? [],
       bridges: config.bridges.map((b) => ({ id: b.id, name: b.name, judgement: watch.judgements().find((j) => j.id === b.id) })),
       incidents: await engine.list({ status: 'all', limit: 20 }),
       messages: deps.messages ? await deps.messages() : [],
@@ -86,12 +115,25 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
   });
 
   for (const routes of deps.publicRoutes ?? []) app.route('/', routes);
+  // the API reference is public (it holds no data, and client generators fetch it without a token)
+  let openApi: string | undefined;
+  app.get('/api/openapi.json', (c) => {
+    openApi ??= JSON.stringify(apiDocument(deps.apiDocs ?? []));
+    return c.body(openApi, 200, { 'content-type': 'application/json' });
+  });
   app.route('/api', alertRoutes({ config, engine }));
 
   app.use('/metrics', requireToken(config.server.apiTokens));
   app.get('/metrics', async (c) =>
     c.body(
-      renderMetrics({ chains: watch.chains(), judgements: watch.judgements(), incidents: await engine.list({ status: 'all', limit: 500 }), nowMs: now() }),
+      renderMetrics({
+        chains: watch.chains(),
+        backfill: watch.backfill?.() ?? [],
+        judgements: watch.judgements(),
+        incidents: await engine.list({ status: 'all', limit: 500 }),
+        nowMs: now(),
+        operational: await deps.operational?.(),
+      }),
       200,
       { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
     ),
@@ -117,3 +159,15 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   return app;
 }
+
+/** The OpenAPI 3.1 document of this server's routes plus those described by `extra`. */
+export function apiDocument(extra: RouteDoc[]): Record<string, unknown> {
+  return buildOpenApi([...SERVER_ROUTES, ...extra], {
+    title: 'Firebreak HTTP API',
+    version: API_VERSION,
+    description: 'Incident response for Web3 bridges. Bearer tokens come from `server.apiTokens` (docs/configuration.md).',
+  });
+}
+
+/** The API document's version: the package's (bumped with releases). */
+export const API_VERSION = '0.1.0';

@@ -8,14 +8,22 @@ import type { ApiToken } from '../config/types.ts';
 
 export type AuthEnv = { Variables: { actor: string } };
 
-function same(a: string, b: string): boolean {
+/** Exact, constant-time comparison of a presented secret with a configured one. */
+export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
 export function findToken(tokens: ApiToken[], presented: string): ApiToken | undefined {
-  return tokens.find((t) => same(t.token, presented));
+  return tokens.find((t) => sameSecret(t.token, presented));
+}
+
+/** Whether `presented` is one of the configured routing keys (every key compared, constant-time). */
+export function isRoutingKey(keys: string[], presented: string): boolean {
+  let found = false;
+  for (const key of keys) found = sameSecret(key, presented) || found;
+  return found;
 }
 
 export function requireToken(tokens: ApiToken[]): MiddlewareHandler<AuthEnv> {

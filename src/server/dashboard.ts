@@ -8,7 +8,8 @@ import { formatDuration } from '../core/duration.ts';
 import { escapeHtml, formatUsd } from '../core/format.ts';
 import type { Incident } from '../core/types.ts';
 import type { BridgeJudgement } from '../watchers/bridge.ts';
-import type { ChainView } from '../watchers/service.ts';
+import type { BackfillView, ChainView } from '../watchers/service.ts';
+import { cutCodePoints } from '../core/text.ts';
 
 export { escapeHtml };
 
@@ -30,6 +31,8 @@ export interface DashboardMirror {
 export interface DashboardModel {
   title: string;
   chains: ChainView[];
+  /** sources still reading their history (blocks, percent, ETA) */
+  backfill?: BackfillView[];
   bridges: Array<{ id: string; name: string; judgement: BridgeJudgement | undefined }>;
   incidents: Incident[];
   /** outbox rows (messages sent or that would be sent) */
@@ -47,7 +50,7 @@ export interface DashboardModel {
 /** Changes whenever something on the page would: the live script reloads on a new version. */
 export function dashboardVersion(model: Pick<DashboardModel, 'incidents' | 'messages' | 'mirror' | 'notes'>): string {
   const parts = model.incidents.map(
-    (i) => `${i.id}:${i.status}:${i.severity}:${i.timeline.length}:${i.acknowledgedAt ?? ''}:${i.mirror.cid ?? ''}:${i.governance.map((g) => g.outcome).join(',')}`,
+    (i) => `${i.id}:${i.status}:${i.severity}:${i.timeline.length}:${i.acknowledgedAt ?? ''}:${i.mirror.cid ?? ''}:${i.governance.map((g) => g.outcome).join(',')}:${i.warRoom?.discord?.threadId ?? ''}:${i.warRoom?.telegram?.topicId ?? ''}`,
   );
   const statuses = (model.messages ?? []).map((m) => m.status[0]).join('');
   return [...parts, statuses, model.mirror?.cid ?? '', model.notes.join('\n')].join('|');
@@ -80,6 +83,20 @@ function chainRow(chain: LiveChain): string {
   return `<tr data-chain="${name}"><td>${name}</td><td data-field="head">${chain.head ?? '–'}</td><td data-field="confirmed">${chain.confirmed ?? '–'}</td><td data-field="lag">${
     chain.lagSeconds === null ? '–' : escapeHtml(formatDuration(chain.lagSeconds * 1000))
   }</td><td data-field="rpc">#${chain.rpc}</td><td data-field="state" class="${STATE_CLASS[chain.state]}">${escapeHtml(chain.state)}</td></tr>`;
+}
+
+function backfillSection(backfill: BackfillView[] | undefined): string {
+  const running = (backfill ?? []).filter((b) => b.blocksRemaining > 0);
+  if (running.length === 0) return '';
+  const rows = running
+    .map(
+      (b) =>
+        `<tr><td>${escapeHtml(b.chain)}</td><td><code>${escapeHtml(b.source)}</code></td><td>${b.blocksDone.toLocaleString('en-US')} / ${b.blocksTotal.toLocaleString('en-US')}</td><td>${b.percent}%</td><td>${
+          b.etaSeconds === null ? '–' : escapeHtml(formatDuration(b.etaSeconds * 1000))
+        }</td></tr>`,
+    )
+    .join('');
+  return `<section class="backfill"><h2>Backfill</h2><p class="warn">these sources are still reading their history; their bridges are judged once both sides reach the head</p><table><tr><th>chain</th><th>source</th><th>blocks</th><th>done</th><th>ETA</th></tr>${rows}</table></section>`;
 }
 
 function bridgeSection(entry: DashboardModel['bridges'][number]): string {
@@ -136,13 +153,43 @@ function postmortemBlock(incident: Incident, notes: string[], withButton: boolea
   }</div>`;
 }
 
+/**
+ * "Roll back" buttons (§8): one per allowed rollback the incident recommends (an `Upgraded` of a
+ * listed proxy among its recent changes, allowance usable), until that proxy is rolled back. The
+ * button posts to /api/incidents/:id/rollback: a person's decision, checked and sent by the service.
+ */
+function rollbackButtons(incident: Incident): string {
+  const done = new Set(incident.governance.filter((g) => g.kind === 'rollback' && g.outcome === 'confirmed').map((g) => String(g.target ?? '').toLowerCase()));
+  return incident.timeline
+    .filter((e) => e.kind === 'recommendation' && (e.data as { rule?: string } | undefined)?.rule === 'rollback-available')
+    .map((e) => e.data as { proxy?: string; usable?: boolean; running?: string; fromImpl?: string; toImpl?: string })
+    .filter((d) => d.proxy && d.usable && d.running?.toLowerCase() === d.fromImpl?.toLowerCase() && !done.has(d.proxy.toLowerCase()))
+    .map((d) => `<button data-action="rollback" data-proxy="${escapeHtml(d.proxy!)}" title="roll ${escapeHtml(d.proxy!)} back to ${escapeHtml(d.toImpl ?? '')}">Roll back ${escapeHtml(d.proxy!.slice(0, 10))}…</button>`)
+    .join('\n');
+}
+
 function actionsBlock(incident: Incident): string {
   const id = escapeHtml(incident.id);
   return `<div class="actions" data-incident="${id}">
 <button data-action="ack"${incident.acknowledgedAt ? ' disabled' : ''}>Acknowledge</button>
 <form data-action="updates"><input name="message" placeholder="status update for everyone" required><select name="status"><option value="">(keep status)</option><option>investigating</option><option>identified</option><option>monitoring</option></select><button>Post update</button></form>
 <form data-action="roles"><select name="role"><option>commander</option><option>techLead</option><option>comms</option><option>scribe</option></select><input name="who" placeholder="who" required><button>Assign role</button></form>
-<button data-action="resolve">Resolve</button></div>`;
+<button data-action="resolve">Resolve</button>
+${rollbackButtons(incident)}</div>`;
+}
+
+/** Where the incident's war room is (a Discord thread, a Telegram topic), once it is open. */
+function warRoomLine(incident: Incident): string {
+  const room = incident.warRoom;
+  if (!room?.discord && !room?.telegram) return '';
+  const parts: string[] = [];
+  if (room.discord) parts.push(`Discord thread <code class="war-room-thread">${escapeHtml(room.discord.threadId)}</code>`);
+  if (room.telegram) {
+    const chat = /^-100(\d+)$/.exec(room.telegram.chatId);
+    const label = `Telegram topic ${escapeHtml(String(room.telegram.topicId))} in ${escapeHtml(room.telegram.chatId)}`;
+    parts.push(chat ? `<a class="war-room-topic" href="https://t.me/c/${chat[1]}/${encodeURIComponent(String(room.telegram.topicId))}">${label}</a>` : label);
+  }
+  return `<p class="war-room">war room: ${parts.join(' · ')}</p>`;
 }
 
 function incidentSection(incident: Incident, model: DashboardModel): string {
@@ -163,6 +210,14 @@ function incidentSection(incident: Incident, model: DashboardModel): string {
     .map(([role, who]) => `${escapeHtml(role)}: ${who ? `<b>${escapeHtml(who)}</b>` : '<i>unassigned</i>'}`)
     .join(' · ');
   const open = incident.status !== 'resolved';
+  // permanent delivery failures (any channel) stand out, whatever the length of the timeline
+  const failures = incident.timeline.filter((e) => e.data?.outcome === 'failed');
+  const failed = failures.length
+    ? `<div class="bad delivery-failures"><b>${failures.length} delivery failure${failures.length === 1 ? '' : 's'}</b><ul>${failures
+        .slice(-10)
+        .map((e) => `<li><time>${escapeHtml(e.at.slice(11, 19))}</time> ${escapeHtml(e.text)}</li>`)
+        .join('')}</ul></div>`
+    : '';
   return `<section class="incident" id="${escapeHtml(incident.id)}" data-status="${escapeHtml(incident.status)}"><h2>${escapeHtml(incident.id)} ${sev} ${escapeHtml(incident.title)}</h2>
 <p>status <b class="status">${escapeHtml(incident.status)}</b> · started ${escapeHtml(incident.startedAt.slice(0, 19))}Z${
     incident.acknowledgedAt ? ` · <span class="ok ack">acknowledged by ${escapeHtml(incident.acknowledgedBy ?? '?')}</span>` : open ? ' · <span class="bad">not acknowledged</span>' : ''
@@ -171,6 +226,8 @@ function incidentSection(incident: Incident, model: DashboardModel): string {
     i.chains?.length ? ` · chains ${escapeHtml(i.chains.join(', '))}` : ''
   }${incident.mirror.cid ? ` · mirror <a href="/ipfs/${encodeURIComponent(incident.mirror.cid)}/">${escapeHtml(incident.mirror.cid)}</a>` : ''}</p>
 <p>${roles}</p>
+${failed}
+${warRoomLine(incident)}
 ${model.actionToken && open ? actionsBlock(incident) : ''}
 ${governanceTable(incident)}
 ${postmortemBlock(incident, model.notes, Boolean(model.actionToken))}
@@ -223,7 +280,7 @@ function messagesSection(messages: DashboardMessage[]): string {
         .reverse()
         .map(
           (m) =>
-            `<tr data-channel="${escapeHtml(m.channel)}"><td>${escapeHtml(m.channel)}</td><td>${escapeHtml(m.incidentId ?? '')}</td><td>${escapeHtml(m.kind)}</td><td class="st-${escapeHtml(m.status)}">${escapeHtml(m.status)}</td><td>${escapeHtml(m.text.slice(0, 300))}</td></tr>`,
+            `<tr data-channel="${escapeHtml(m.channel)}"><td>${escapeHtml(m.channel)}</td><td>${escapeHtml(m.incidentId ?? '')}</td><td>${escapeHtml(m.kind)}</td><td class="st-${escapeHtml(m.status)}">${escapeHtml(m.status)}</td><td>${escapeHtml(cutCodePoints(m.text, 300))}</td></tr>`,
         )
         .join('')}</table>`
     : '';
@@ -237,7 +294,7 @@ function messagesSection(messages: DashboardMessage[]): string {
           (m) =>
             `<li class="bubble"><div class="meta">${m.incidentId ? `${escapeHtml(m.incidentId)} · ` : ''}${escapeHtml(m.kind)} · <span class="st st-${escapeHtml(m.status)}">${escapeHtml(STATUS_LABEL[m.status] ?? m.status)}</span>${
               m.createdAt ? ` · ${escapeHtml(m.createdAt.slice(11, 19))}` : ''
-            }</div><div class="text">${chatText(m.text.slice(0, 1500), platform)}</div></li>`,
+            }</div><div class="text">${chatText(cutCodePoints(m.text, 1500), platform)}</div></li>`,
         )
         .join('');
       return `<div class="channel ch-${platform}" data-channel="${escapeHtml(channel)}"><h3>${escapeHtml(label)} <small>(${rows.length})</small></h3><ul>${items}</ul></div>`;
@@ -283,7 +340,7 @@ document.addEventListener('click', async (event) => {
   const button = event.target.closest('button[data-action]');
   if (!button) return;
   const id = button.closest('[data-incident]').dataset.incident;
-  api('/incidents/' + encodeURIComponent(id) + '/' + button.dataset.action, {});
+  api('/incidents/' + encodeURIComponent(id) + '/' + button.dataset.action, button.dataset.proxy ? { proxy: button.dataset.proxy } : {});
 });
 document.addEventListener('submit', (event) => {
   const form = event.target.closest('form');
@@ -357,6 +414,7 @@ ${model.notes
 ${model.actionToken && model.controls?.length ? `<section class="drill-controls"><h2>Drill controls</h2><p>${model.controls.map((c) => `<button data-drill-path="${escapeHtml(c.path)}">${escapeHtml(c.label)}</button>`).join(' ')} <small>ends the scenario on the chains; the incident then clears and resolves after the quiet period</small></p></section>` : ''}
 <section><h2>Chains</h2><table class="chains"><tr><th>chain</th><th>head</th><th>confirmed</th><th>head age</th><th>rpc</th><th>state</th></tr>
 ${chains.map(chainRow).join('')}</table></section>
+${backfillSection(model.backfill)}
 <h2>Open incidents</h2>
 ${open.length ? open.map((i) => incidentSection(i, model)).join('\n') : '<p class="ok">No open incidents.</p>'}
 ${model.bridges.map(bridgeSection).join('\n')}

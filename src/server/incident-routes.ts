@@ -10,10 +10,11 @@ import type { Incident } from '../core/types.ts';
 import type { Config } from '../config/types.ts';
 import type { IncidentEngine } from '../incidents/engine.ts';
 import { recordAnchor } from '../postmortem/record.ts';
-import { type AuthEnv, findToken } from './auth.ts';
+import { type AuthEnv, findToken, isRoutingKey } from './auth.ts';
 
 const severity = z.enum(['S0', 'S1', 'S2', 'S3']);
-const schemas = {
+/** Request bodies (also the API reference's: src/server/api-docs.ts). */
+export const schemas = {
   declare: z.object({ title: z.string().trim().min(1).max(300), severity, summary: z.string().max(5000).optional() }),
   update: z.object({
     status: z.enum(['investigating', 'identified', 'monitoring', 'resolved']).optional(),
@@ -29,6 +30,7 @@ const schemas = {
     due: z.string().trim().min(1).max(100),
     priority: z.enum(['low', 'medium', 'high']),
   }),
+  rollback: z.object({ proxy: z.string().min(1).optional() }),
   anchor: z.object({
     digest: z.string(),
     cid: z.string(),
@@ -151,6 +153,13 @@ export function incidentRoutes(deps: IncidentRoutesDeps): Hono<AuthEnv> {
     const { incident, recorded } = await recordAnchor(engine, c.req.param('id'), input, c.get('actor'));
     return c.json({ incident: incident.id, recorded }, recorded ? 201 : 200);
   });
+  // §8: a person's rollback of a bad upgrade (checked now, queued, sent once by the governance module)
+  app.post('/incidents/:id/rollback', async (c) => {
+    const input = await body(c.req.raw, schemas.rollback, true);
+    await found(c.req.param('id'));
+    if (!engine.commands.requestRollback) throw new NotFoundError('no rollbacks are configured (governance.rollbackGovernor.rollbacks)');
+    return c.json(await engine.commands.requestRollback(c.req.param('id'), input.proxy, c.get('actor')), 202);
+  });
   app.get('/incidents/:id/postmortem', async (c) => {
     const incident = await found(c.req.param('id'));
     if (!deps.postmortem) throw new NotFoundError('postmortems are not available in this build');
@@ -168,7 +177,7 @@ export function alertRoutes(deps: IncidentRoutesDeps): Hono {
     const token = bearer ? findToken(deps.config.server.apiTokens, bearer) : undefined;
     let actor: string | undefined;
     if (token && token.scope === 'write') actor = token.name;
-    else if (input.routing_key && deps.config.alerts.routingKeys.includes(input.routing_key)) actor = 'alert';
+    else if (typeof input.routing_key === 'string' && isRoutingKey(deps.config.alerts.routingKeys, input.routing_key)) actor = 'alert';
     if (!actor && token) throw new ForbiddenError(`token "${token.name}" is read-only`);
     if (!actor) throw new UnauthorizedError('send a write token or a routing_key listed in alerts.routingKeys');
     if (input.event_action === 'trigger' && !input.payload) throw new BadRequestError('payload: required for trigger');

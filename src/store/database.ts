@@ -49,6 +49,9 @@ export interface DepositTable {
   log_index: number;
   token: string | null;
   amount: BigIntColumn;
+  token_id: string | null;
+  expires_at: BigIntColumn | null;
+  waits_for_user: boolean;
 }
 
 export interface FinalizationTable {
@@ -58,6 +61,25 @@ export interface FinalizationTable {
   block_timestamp: BigIntColumn;
   tx_hash: string;
   log_index: number;
+  /** core/presets Stage other than 'deposit': delivered | failed-retryable | waiting-for-user */
+  stage: string;
+  /** what the release says (null: the event has no such field) */
+  token: string | null;
+  amount: BigIntColumn | null;
+  recipient: string | null;
+  origin: string | null;
+  /** the source chain's head timestamp when the release was read (null: read before migration 5) */
+  source_seen_at: BigIntColumn | null;
+}
+
+export interface EscrowOutflowTable {
+  source: string;
+  block_number: BigIntColumn;
+  block_timestamp: BigIntColumn;
+  tx_hash: string;
+  log_index: number;
+  recipient: string;
+  amount: BigIntColumn;
 }
 
 export interface BridgeStatusTable {
@@ -189,4 +211,5 @@ export interface Database {
   leases: LeaseTable;
   mirror_publications: MirrorPublicationTable;
   anchors: AnchorTable;
+  escrow_outflows: EscrowOutflowTable;
 }

@@ -3,6 +3,7 @@
  * concurrency), an append-only timeline table (a trigger refuses updates and deletes), and action
  * items. The unique index on open keys makes "one open incident per dedup key" a database fact.
  */
+import { storableJson } from '../core/text.ts';
 import { sql } from 'kysely';
 import type { ActionItem, Incident, TimelineEntry } from '../core/types.ts';
 import { ConflictError } from '../core/errors.ts';
@@ -39,7 +40,7 @@ export async function insertIncident(db: Db, incident: Incident, number: number)
       resolved_at: incident.resolvedAt,
       updated_at: new Date(),
       version: 1,
-      data: JSON.stringify(state(incident)),
+      data: storableJson(state(incident)),
     })
     .execute();
   await appendTimeline(db, incident.id, incident.timeline);
@@ -55,7 +56,7 @@ export async function saveIncident(db: Db, incident: Incident, expectedVersion: 
       resolved_at: incident.resolvedAt,
       updated_at: new Date(),
       version: expectedVersion + 1,
-      data: JSON.stringify(state(incident)),
+      data: storableJson(state(incident)),
     })
     .where('id', '=', incident.id)
     .where('version', '=', expectedVersion)
@@ -78,7 +79,7 @@ export async function appendTimeline(db: Db, incidentId: string, entries: Timeli
         kind: e.kind,
         text: e.text,
         actor: e.actor ?? null,
-        data: e.data ? JSON.stringify(e.data) : null,
+        data: e.data ? storableJson(e.data) : null,
       })),
     )
     .execute();
@@ -159,6 +160,27 @@ export async function listIncidents(
   if (filter.status === 'open') query = query.where('status', '<>', 'resolved');
   if (filter.status === 'resolved') query = query.where('status', '=', 'resolved');
   return hydrate(db, await query.execute(), filter.withTimeline ?? true);
+}
+
+/**
+ * What the engine's tick must look at: every open incident (however many and however old), and
+ * of the resolved ones only those resolved since `resolvedSince` (postmortem due) or with an open
+ * action item (reminders). Oldest first; without timelines.
+ */
+export async function listIncidentsForTick(db: Db, resolvedSince: Date): Promise<StoredIncident[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['id', 'data', 'version'])
+    .where((eb) =>
+      eb.or([
+        eb('status', '<>', 'resolved'),
+        eb('resolved_at', '>=', resolvedSince),
+        eb.exists(eb.selectFrom('action_items').select('action_items.id').whereRef('action_items.incident_id', '=', 'incidents.id').where('action_items.status', '=', 'open')),
+      ]),
+    )
+    .orderBy('number', 'asc')
+    .execute();
+  return hydrate(db, rows, false);
 }
 
 export async function insertActionItem(

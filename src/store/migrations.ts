@@ -196,4 +196,77 @@ CREATE TABLE anchors (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'war rooms',
+    // incidents stored before war rooms get `warRoom: null` (the API shows the field on every incident);
+    // the index finds the incident of a Discord thread / Telegram topic (src/comms/warroom/lookup.ts)
+    sql: `
+UPDATE incidents SET data = jsonb_set(data, '{warRoom}', 'null'::jsonb) WHERE NOT (data ? 'warRoom');
+CREATE INDEX outbox_war_rooms ON outbox (kind, channel) WHERE kind = 'room-open';
+`,
+  },
+  {
+    version: 3,
+    name: 'bridge presets: lifecycle stages, NFT token ids, deadlines',
+    sql: `
+ALTER TABLE deposits ADD COLUMN token_id text;
+ALTER TABLE deposits ADD COLUMN expires_at bigint;
+ALTER TABLE deposits ADD COLUMN waits_for_user boolean NOT NULL DEFAULT false;
+ALTER TABLE finalizations ADD COLUMN stage text NOT NULL DEFAULT 'delivered';
+ALTER TABLE finalizations DROP CONSTRAINT finalizations_pkey;
+ALTER TABLE finalizations ADD PRIMARY KEY (bridge, transfer_key, stage);
+`,
+  },
+  {
+    version: 4,
+    name: 'exploit-signals',
+    sql: `
+-- SPEC §11: what a release says (valued like a deposit when it has no deposit), and who it claims
+-- to come from (releases from an origin Firebreak does not watch are not unbacked)
+ALTER TABLE finalizations ADD COLUMN token text;
+ALTER TABLE finalizations ADD COLUMN amount numeric(78, 0);
+ALTER TABLE finalizations ADD COLUMN recipient text;
+ALTER TABLE finalizations ADD COLUMN origin text;
+
+-- ERC-20 Transfers out of a watched escrow (outflow limits); \`source\` is the log source's key
+CREATE TABLE escrow_outflows (
+  source text NOT NULL,
+  block_number bigint NOT NULL,
+  block_timestamp bigint NOT NULL,
+  tx_hash text NOT NULL,
+  log_index int NOT NULL,
+  recipient text NOT NULL,
+  amount numeric(78, 0) NOT NULL,
+  PRIMARY KEY (source, block_number, log_index)
+);
+`,
+  },
+  {
+    version: 5,
+    name: 'unbacked releases on the source clock',
+    // the source chain's head timestamp when a release was read: an unbacked release counts once the
+    // source has been read \`grace\` past that moment on its own clock (chain clocks differ; an L2's
+    // timestamps may lag its L1's), never by comparing two chains' timestamps. Null on rows read
+    // before this version: those fall back to the release's own timestamp.
+    sql: `
+ALTER TABLE finalizations ADD COLUMN source_seen_at bigint;
+`,
+  },
+  {
+    version: 6,
+    name: 'a release is one log: replayed releases are kept',
+    // A row per destination log, identified by (tx_hash, log_index): a second release of a key that
+    // was deposited once (a replay, the double spend of the Nomad class) is a row of its own and the
+    // unbacked reading counts it, where (bridge, transfer_key, stage) silently dropped it. Reading
+    // the same log again (a restart, a reorg's re-read) stays idempotent. Lifecycle stages are rows
+    // of their own logs as before. Duplicate logs (one log stored under two keys) keep one row.
+    sql: `
+DELETE FROM finalizations a USING finalizations b
+  WHERE a.bridge = b.bridge AND a.tx_hash = b.tx_hash AND a.log_index = b.log_index AND a.ctid > b.ctid;
+ALTER TABLE finalizations DROP CONSTRAINT finalizations_pkey;
+ALTER TABLE finalizations ADD PRIMARY KEY (bridge, tx_hash, log_index);
+CREATE INDEX finalizations_by_key ON finalizations (bridge, transfer_key, stage);
+`,
+  },
 ];

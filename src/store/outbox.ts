@@ -4,6 +4,7 @@
  * caused it. Delivery claims rows, records the result, retries with backoff. The idempotency `key`
  * is unique, so planning the same effect twice queues it once.
  */
+import { cutCodePoints, storableJson, wellFormed } from '../core/text.ts';
 import { sql } from 'kysely';
 import type { Db } from './store.ts';
 
@@ -84,7 +85,7 @@ export async function enqueue(db: Db, rows: OutboxInsert[], now: Date): Promise<
         incident_id: row.incidentId,
         channel: row.channel,
         kind: row.kind,
-        payload: JSON.stringify(row.payload),
+        payload: storableJson(row.payload),
         status: row.status ?? 'pending',
         next_attempt_at: now,
         created_at: now,
@@ -150,52 +151,58 @@ export async function claim(db: Db, id: number, owner: string, now: Date, leaseM
   });
 }
 
-export async function markSent(db: Db, id: number, result: unknown, now: Date): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ status: 'sent', result: JSON.stringify(result ?? null), sent_at: now, claimed_until: null, last_error: null })
-    .where('id', '=', id)
-    .execute();
+/**
+ * The result of a send is recorded only by the sender that still holds the claim: a row whose claim
+ * expired and was taken by another sender is theirs now (returns false, nothing written).
+ */
+export async function markSent(db: Db, id: number, owner: string, result: unknown, now: Date): Promise<boolean> {
+  return fenced(db, id, owner, { status: 'sent', result: storableJson(result ?? null), sent_at: now, claimed_until: null, last_error: null });
 }
 
-export async function markRetry(db: Db, id: number, error: string, nextAttemptAt: Date): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ status: 'pending', last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt, claimed_until: null })
-    .where('id', '=', id)
-    .execute();
+export async function markRetry(db: Db, id: number, owner: string, error: string, nextAttemptAt: Date): Promise<boolean> {
+  return fenced(db, id, owner, { status: 'pending', last_error: cutCodePoints(wellFormed(error), 500), next_attempt_at: nextAttemptAt, claimed_until: null });
 }
 
-export async function markFailed(db: Db, id: number, error: string, now: Date, result?: unknown): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({
-      status: 'failed',
-      last_error: error.slice(0, 500),
-      sent_at: now,
-      claimed_until: null,
-      ...(result === undefined ? {} : { result: JSON.stringify(result) }),
-    })
-    .where('id', '=', id)
-    .execute();
+export async function markFailed(db: Db, id: number, owner: string, error: string, now: Date, result?: unknown): Promise<boolean> {
+  return fenced(db, id, owner, {
+    status: 'failed',
+    last_error: cutCodePoints(wellFormed(error), 500),
+    sent_at: now,
+    claimed_until: null,
+    ...(result === undefined ? {} : { result: storableJson(result) }),
+  });
 }
 
 /** Record an intermediate result before the row is done (e.g. a signed tx hash before broadcast). */
-export async function recordProgress(db: Db, id: number, result: unknown): Promise<void> {
-  await db.updateTable('outbox').set({ result: JSON.stringify(result) }).where('id', '=', id).execute();
+export async function recordProgress(db: Db, id: number, owner: string, result: unknown): Promise<boolean> {
+  return fenced(db, id, owner, { result: storableJson(result) });
+}
+
+async function fenced(db: Db, id: number, owner: string, values: Record<string, unknown>): Promise<boolean> {
+  const outcome = await db
+    .updateTable('outbox')
+    .set(values)
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .where('claimed_by', '=', owner)
+    .executeTakeFirst();
+  return Number(outcome.numUpdatedRows ?? 0) > 0;
 }
 
 /**
- * A new leader takes over the rows a previous leader had claimed: only the leader sends, so a
- * `sending` row claimed by anyone else belongs to a leader that died or was deposed. Sending it
+ * A new leader takes over the rows a previous leader had claimed once their claims expired: only
+ * the leader sends, so a `sending` row claimed by anyone else belongs to a leader that died or was
+ * deposed (a deposed one still mid-send keeps its row until its claim runs out). Sending it
  * again is made harmless by the deliverers (Discord nonce + enforce_nonce, the same signed tx).
  */
 export async function releaseForeignClaims(db: Db, owner: string, now: Date): Promise<number> {
+  // a claim still running belongs to a sender that may be mid-send: it is taken only once it expires
   const result = await db
     .updateTable('outbox')
     .set({ status: 'pending', claimed_until: null, next_attempt_at: now })
     .where('status', '=', 'sending')
     .where((eb) => eb.or([eb('claimed_by', '<>', owner), eb('claimed_by', 'is', null)]))
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
     .executeTakeFirst();
   return Number(result.numUpdatedRows ?? 0);
 }
@@ -236,4 +243,17 @@ export async function countOutbox(db: Db, status: OutboxStatus): Promise<number>
     .where('status', '=', status)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/** Rows per channel prefix (`discord`, `telegram`, …) and status, and the oldest row still to send (for /metrics). */
+export async function outboxFigures(db: Db, now: Date): Promise<{ counts: Array<{ channel: string; status: string; rows: number }>; oldestPendingSeconds: number }> {
+  const counts = await sql<{ channel: string; status: string; n: string | number }>`
+    select split_part(channel, ':', 1) as channel, status, count(*) as n from outbox group by 1, 2 order by 1, 2`.execute(db);
+  const oldest = await sql<{ created_at: Date | null }>`
+    select min(created_at) as created_at from outbox where status in ('pending', 'sending')`.execute(db);
+  const since = oldest.rows[0]?.created_at ?? null;
+  return {
+    counts: counts.rows.map((row) => ({ channel: row.channel, status: row.status, rows: Number(row.n) })),
+    oldestPendingSeconds: since ? Math.max(0, Math.round((now.getTime() - new Date(since).getTime()) / 1000)) : 0,
+  };
 }

@@ -17,6 +17,10 @@ export interface DepositRow {
   logIndex: number;
   token: string | null;
   amount: bigint;
+  /** presets (SPEC §10): NFT token id, delivery deadline (chain time), needs a user's action */
+  tokenId?: string | null;
+  expiresAt?: number | null;
+  waitsForUser?: boolean;
 }
 
 export interface FinalizationRow {
@@ -26,6 +30,23 @@ export interface FinalizationRow {
   blockTimestamp: number;
   txHash: string;
   logIndex: number;
+  /**
+   * delivered (default) | failed-retryable | waiting-for-user: one row per log (tx_hash, log_index),
+   * the latest stage wins; a key's first delivered row settles its deposit, any later delivered
+   * row of the key is a replay (counted as unbacked, store/exploit.ts)
+   */
+  stage?: string;
+  /** what the release says, when its event has the field (SPEC §11: an unbacked release is valued) */
+  token?: string | null;
+  amount?: bigint | null;
+  recipient?: string | null;
+  /** the origin the release claims (a decoder's value; null: the watched source) */
+  origin?: string | null;
+  /**
+   * the source chain's head timestamp (seconds) when this was read: the unbacked grace runs on the
+   * source's clock from here (null/absent: unknown, the release's own timestamp stands in)
+   */
+  sourceSeenAt?: number | null;
 }
 
 /**
@@ -39,11 +60,12 @@ export async function insertDeposits(db: Db, rows: DepositRow[]): Promise<void> 
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     // an id seen twice keeps its first deposit (a replayed id is not a second transfer)
-    await sql`INSERT INTO deposits (bridge, transfer_key, transfer_id, block_number, block_timestamp, tx_hash, log_index, token, amount)
+    await sql`INSERT INTO deposits (bridge, transfer_key, transfer_id, block_number, block_timestamp, tx_hash, log_index, token, amount, token_id, expires_at, waits_for_user)
       SELECT * FROM unnest(
         ${chunk.map((r) => r.bridge)}::text[], ${chunk.map((r) => r.transferKey)}::text[], ${chunk.map((r) => r.transferId)}::text[],
         ${chunk.map((r) => r.blockNumber)}::bigint[], ${chunk.map((r) => r.blockTimestamp)}::bigint[], ${chunk.map((r) => r.txHash)}::text[],
-        ${chunk.map((r) => r.logIndex)}::int[], ${chunk.map((r) => r.token)}::text[], ${chunk.map((r) => r.amount.toString())}::numeric[])
+        ${chunk.map((r) => r.logIndex)}::int[], ${chunk.map((r) => r.token)}::text[], ${chunk.map((r) => r.amount.toString())}::numeric[],
+        ${chunk.map((r) => r.tokenId ?? null)}::text[], ${chunk.map((r) => r.expiresAt ?? null)}::bigint[], ${chunk.map((r) => r.waitsForUser ?? false)}::boolean[])
       ON CONFLICT (bridge, transfer_key) DO NOTHING`.execute(db);
   }
 }
@@ -51,11 +73,15 @@ export async function insertDeposits(db: Db, rows: DepositRow[]): Promise<void> 
 export async function insertFinalizations(db: Db, rows: FinalizationRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
-    await sql`INSERT INTO finalizations (bridge, transfer_key, block_number, block_timestamp, tx_hash, log_index)
+    await sql`INSERT INTO finalizations (bridge, transfer_key, block_number, block_timestamp, tx_hash, log_index, stage, token, amount, recipient, origin, source_seen_at)
       SELECT * FROM unnest(
         ${chunk.map((r) => r.bridge)}::text[], ${chunk.map((r) => r.transferKey)}::text[], ${chunk.map((r) => r.blockNumber)}::bigint[],
-        ${chunk.map((r) => r.blockTimestamp)}::bigint[], ${chunk.map((r) => r.txHash)}::text[], ${chunk.map((r) => r.logIndex)}::int[])
-      ON CONFLICT (bridge, transfer_key) DO NOTHING`.execute(db);
+        ${chunk.map((r) => r.blockTimestamp)}::bigint[], ${chunk.map((r) => r.txHash)}::text[], ${chunk.map((r) => r.logIndex)}::int[],
+        ${chunk.map((r) => r.stage ?? 'delivered')}::text[],
+        ${chunk.map((r) => r.token ?? null)}::text[], ${chunk.map((r) => (r.amount === undefined || r.amount === null ? null : r.amount.toString()))}::numeric[],
+        ${chunk.map((r) => r.recipient ?? null)}::text[], ${chunk.map((r) => r.origin ?? null)}::text[],
+        ${chunk.map((r) => r.sourceSeenAt ?? null)}::bigint[])
+      ON CONFLICT (bridge, tx_hash, log_index) DO NOTHING`.execute(db);
   }
 }
 
@@ -78,6 +104,43 @@ export async function deleteBridgeSide(db: Db, bridge: string, side: 'source' | 
   await db.deleteFrom(side === 'source' ? 'deposits' : 'finalizations').where('bridge', '=', bridge).execute();
 }
 
+/**
+ * Drop pairs (a deposit and its finalization) that are final on both sides: they can no longer be
+ * undone by a reorg and will never be pending again, so judging needs only what is pending (and
+ * what is still inside the reorg window), however long the history. Returns the pairs dropped.
+ */
+export async function pruneSettled(db: Db, bridge: string, sourceFinal: number, destinationFinal: number): Promise<number> {
+  if (sourceFinal < 0 || destinationFinal < 0) return 0;
+  // the deposit goes with its FIRST delivered release (and the key's other stages); a later
+  // delivered release of the key (a replay) stays: with no deposit left it still reads unbacked
+  const { rows } = await sql<{ n: string }>`
+    WITH gone AS (
+      DELETE FROM deposits d
+      WHERE d.bridge = ${bridge} AND d.block_number <= ${sourceFinal}
+        AND EXISTS (SELECT 1 FROM finalizations f WHERE f.bridge = d.bridge AND f.transfer_key = d.transfer_key AND f.stage = 'delivered'
+          AND f.block_number <= ${destinationFinal})
+      RETURNING d.transfer_key),
+    first AS (
+      SELECT DISTINCT ON (f.transfer_key) f.tx_hash, f.log_index FROM finalizations f JOIN gone ON f.transfer_key = gone.transfer_key
+      WHERE f.bridge = ${bridge} AND f.stage = 'delivered'
+      ORDER BY f.transfer_key, f.block_number, f.log_index),
+    done AS (
+      DELETE FROM finalizations f USING gone WHERE f.bridge = ${bridge} AND f.transfer_key = gone.transfer_key
+        AND (f.stage <> 'delivered' OR (f.tx_hash, f.log_index) IN (SELECT tx_hash, log_index FROM first))
+      RETURNING 1)
+    SELECT count(*)::text AS n FROM done`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Give the space of many pruned rows back (outside any transaction): PGlite has no autovacuum, and
+ * the dead rows of a large prune would otherwise be scanned by every judge pass.
+ */
+export async function vacuumTransfers(db: Db): Promise<void> {
+  await sql`VACUUM deposits`.execute(db);
+  await sql`VACUUM finalizations`.execute(db);
+}
+
 /** Deposits without a finalization, oldest first. */
 export async function pendingTransfers(db: Db, bridge: string): Promise<DepositRow[]> {
   const rows = await db
@@ -90,7 +153,8 @@ export async function pendingTransfers(db: Db, bridge: string): Promise<DepositR
           selectFrom('finalizations as f')
             .select(sql`1`.as('one'))
             .whereRef('f.bridge', '=', 'd.bridge')
-            .whereRef('f.transfer_key', '=', 'd.transfer_key'),
+            .whereRef('f.transfer_key', '=', 'd.transfer_key')
+            .where('f.stage', '=', 'delivered'),
         ),
       ),
     )
@@ -120,4 +184,35 @@ export async function countTransfers(db: Db, bridge: string): Promise<{ deposits
       .executeTakeFirstOrThrow(),
   ]);
   return { deposits: Number(d.n), finalizations: Number(f.n) };
+}
+
+/**
+ * Occurrence numbering (SPEC §3, keys that legitimately repeat): how many rows of each base key
+ * this side already holds, so that the n-th deposit and the n-th delivery get the same `key#n`.
+ * Rows are written in chain order and a reorg deletes from the top, so the counts stay aligned.
+ */
+export async function occurrenceCounts(db: Db, table: 'deposits' | 'finalizations', bridge: string, baseKeys: string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const unique = [...new Set(baseKeys)];
+  if (unique.length === 0) return counts;
+  const stage = table === 'finalizations' ? sql`AND stage = 'delivered'` : sql``;
+  const { rows } = await sql<{ base: string; n: string }>`
+    SELECT split_part(transfer_key, '#', 1) AS base, count(*) AS n FROM ${sql.table(table)}
+    WHERE bridge = ${bridge} AND split_part(transfer_key, '#', 1) = ANY(${unique}::text[]) ${stage}
+    GROUP BY 1`.execute(db);
+  for (const row of rows) counts.set(row.base, Number(row.n));
+  return counts;
+}
+
+/**
+ * The logs of these rows this side already holds, as `tx_hash:log_index` (occurrence numbering must
+ * not number a log read again — a restart, a re-read range — as the key's next occurrence).
+ */
+export async function storedLogs(db: Db, table: 'deposits' | 'finalizations', bridge: string, logs: Array<{ blockNumber: number; txHash: string; logIndex: number }>): Promise<Set<string>> {
+  if (logs.length === 0) return new Set();
+  const blocks = [...new Set(logs.map((l) => l.blockNumber))];
+  const { rows } = await sql<{ tx_hash: string; log_index: number }>`
+    SELECT tx_hash, log_index FROM ${sql.table(table)}
+    WHERE bridge = ${bridge} AND block_number = ANY(${blocks}::bigint[]) AND tx_hash = ANY(${[...new Set(logs.map((l) => l.txHash))]}::text[])`.execute(db);
+  return new Set(rows.map((r) => `${r.tx_hash}:${r.log_index}`));
 }

@@ -42,7 +42,11 @@ export function watchedContracts(config: Config): Array<{ chain: string; address
     add(bridge.source.chain, bridge.pausable, Number(bridge.source.fromBlock));
     for (const token of Object.values(bridge.tokens)) if (token.priceFeed) add(token.priceFeed.chain, token.priceFeed.address, Number(bridge.source.fromBlock));
   }
-  for (const governor of config.governance.rollbackGovernors) add(governor.chain, governor.address);
+  for (const governor of config.governance.rollbackGovernors) {
+    add(governor.chain, governor.address);
+    // proxies the governor may roll back: their upgrades are what a rollback undoes
+    for (const entry of governor.rollbacks) add(governor.chain, entry.proxy);
+  }
   if (config.anchor) add(config.anchor.chain, config.anchor.registry);
   return [...found.values()];
 }

@@ -231,6 +231,19 @@ export function depositReader(side: EventSourceConfig, logger: Logger): DepositR
   };
 }
 
+/** What a release says beyond its id (SPEC §11): valued when it turns out to have no deposit. */
+function releaseFields(side: EventSourceConfig, args: Record<string, unknown>): Pick<FinalizationRow, 'token' | 'amount' | 'recipient' | 'origin'> {
+  const { amount, token, recipient, origin } = side.fields;
+  const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : null);
+  const int = (value: unknown) => (typeof value === 'bigint' ? value : typeof value === 'number' ? BigInt(value) : null);
+  return {
+    token: token ? lower(args[token]) : null,
+    amount: amount ? int(args[amount]) : null,
+    recipient: recipient ? lower(args[recipient]) : null,
+    origin: origin ? (int(args[origin])?.toString() ?? null) : null,
+  };
+}
+
 export function finalizationReader(side: EventSourceConfig, logger: Logger): FinalizationReader {
   const { idType, decode, keys } = sideReading(side, logger);
   return {
@@ -243,6 +256,7 @@ export function finalizationReader(side: EventSourceConfig, logger: Logger): Fin
         blockTimestamp: entry.blockTimestamp ?? 0,
         txHash: entry.transactionHash,
         logIndex: entry.logIndex,
+        ...releaseFields(side, args),
       })),
   };
 }

@@ -8,52 +8,88 @@ import type { Logger } from '../core/log.ts';
 import type { BridgeConfig, EventSourceConfig } from '../config/types.ts';
 import type { RawLog } from '../chain/blocks.ts';
 import type { IngestRange, LogSource } from '../chain/sync.ts';
-import type { Db } from '../store/store.ts';
+import type { Db, Store } from '../store/store.ts';
 import {
   deleteBridgeSide,
   deleteDepositsAbove,
   deleteFinalizationsAbove,
   insertDeposits,
   insertFinalizations,
+  pruneSettled,
+  vacuumTransfers,
 } from '../store/transfers.ts';
+
+/** pairs pruned at once above which the tables are vacuumed (a first judgement after a long history) */
+const VACUUM_AFTER = 50_000;
 import { depositReader, finalizationReader } from './bridge-decode.ts';
 import { type BridgeSide, createPairingBook } from './pairing.ts';
 
 export { displayId, fastDecoder, transferKey } from './bridge-decode.ts';
 
 function fingerprint(side: EventSourceConfig): string {
-  return `${side.address}|${side.selector}|${side.abiEvent.inputs.map((i) => `${i.type}${i.indexed ? ' indexed' : ''}`).join(',')}|${side.fields.id}|${side.fields.amount ?? ''}|${side.fields.token ?? ''}|${side.fromBlock}`;
+  return `${side.address}|${side.selector}|${side.abiEvent.inputs.map((i) => `${i.type}${i.indexed ? ' indexed' : ''}`).join(',')}|${side.fields.id}|${side.fields.amount ?? ''}|${side.fields.token ?? ''}|${side.fromBlock}${side.fields.recipient || side.fields.origin ? `|${side.fields.recipient ?? ''}|${side.fields.origin ?? ''}` : ''}`;
 }
 
 export interface BridgeSources {
   source: LogSource;
   destination: LogSource;
-  /** write what the pairing book holds (before judging: the store must hold every pending transfer) */
-  settle(trx: Db): Promise<void>;
+  /**
+   * write what the pairing book holds (before judging: the store must hold every pending transfer),
+   * then drop stored pairs that are final on both sides (judging costs what is pending, not history)
+   */
+  settle(store: Store): Promise<void>;
   /** whether the pairing book has anything to write (logs or moved checkpoints) */
   dirty(): boolean;
 }
 
-export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { maxHeld?: number } = {}): BridgeSources {
+export interface BridgeSourcesOptions {
+  maxHeld?: number;
+  /** a backfill's held ranges are committed at least this often (default 30 s) or every so many ranges */
+  commitEveryMs?: number;
+  commitEveryRanges?: number;
+  /**
+   * the source chain's current head timestamp (seconds), undefined while unknown: stamped on every
+   * release as it is written, so that the unbacked grace runs on the source's clock (SPEC §11)
+   */
+  sourceClock?(): number | undefined;
+}
+
+export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: BridgeSourcesOptions = {}): BridgeSources {
   const log = logger.child({ bridge: bridge.id });
   const { source: src, destination: dst } = bridge;
   const deposits = depositReader(src, log);
   const finalizations = finalizationReader(dst, log);
+  // written rows only: a release held by the pairing book is stamped when the book writes it (later, so never early)
+  const finalizationRows = (logs: RawLog[]) => {
+    const rows = finalizations.rows(bridge.id, logs);
+    const seen = options.sourceClock?.();
+    if (seen !== undefined) for (const row of rows) row.sourceSeenAt = seen;
+    return rows;
+  };
   const book = createPairingBook({
     maxHeld: options.maxHeld,
+    commitEveryMs: options.commitEveryMs,
+    commitEveryRanges: options.commitEveryRanges,
     depositRows: (logs) => deposits.rows(bridge.id, logs),
-    finalizationRows: (logs) => finalizations.rows(bridge.id, logs),
+    finalizationRows,
   });
-  async function settle(trx: Db, pair = true): Promise<void> {
+  async function commit(store: Store, pair = true): Promise<void> {
     if (!book.dirty()) return;
-    const result = await book.flush(trx, { pair });
+    const result = await book.flush(store, { pair });
     log.debug(result, 'pairing book written');
   }
-  /** hold the range (writing the book when it is full), or say it is not held */
-  async function hold(trx: Db, side: BridgeSide, logs: RawLog[], range: IngestRange): Promise<'held' | undefined> {
+  async function settle(store: Store): Promise<void> {
+    await commit(store);
+    const final = book.finalBlocks();
+    const pruned = await store.transaction((trx) => pruneSettled(trx, bridge.id, final.source, final.destination));
+    if (pruned > 0) log.debug({ pruned }, 'settled pairs dropped from the store');
+    if (pruned >= VACUUM_AFTER) await vacuumTransfers(store.db).catch((error: unknown) => log.warn({ reason: String(error) }, 'vacuum after pruning failed'));
+  }
+  /** hold the range once its transaction commits (the sync commits the book when it is due), or say it is not held */
+  function hold(side: BridgeSide, logs: RawLog[], range: IngestRange): 'held' | undefined {
     if (!book.holds(side, range)) return undefined;
-    book.hold(side, logs, (side === 'source' ? deposits : finalizations).keys(logs), range);
-    if (book.held() > book.maxHeld) await settle(trx);
+    const keys = (side === 'source' ? deposits : finalizations).keys(logs);
+    range.afterCommit(() => book.hold(side, logs, keys, range));
     return 'held';
   }
 
@@ -71,11 +107,13 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { m
       fromBlock: Number(event.fromBlock),
       fingerprint: fingerprint(event),
       async ingest(trx, logs, range) {
-        if (await hold(trx, side, logs, range)) return 'held';
+        if (hold(side, logs, range)) return 'held';
         await write(trx, logs);
       },
+      commitDue: () => book.due(),
+      // before a rollback: rows, not pairs (the rollback must be able to take either side back)
+      commit: (store, commitOptions) => commit(store, commitOptions?.pair ?? true),
       async rollback(trx, block) {
-        await settle(trx, false); // rows, not pairs: the rollback must be able to take either side back
         await deleteAbove(trx, bridge.id, block);
       },
       reset: (trx) => deleteBridgeSide(trx, bridge.id, side),
@@ -83,6 +121,6 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: { m
   }
 
   const source = sideSource('source', src, (trx, logs) => insertDeposits(trx, deposits.rows(bridge.id, logs)), deleteDepositsAbove);
-  const destination = sideSource('destination', dst, (trx, logs) => insertFinalizations(trx, finalizations.rows(bridge.id, logs)), deleteFinalizationsAbove);
+  const destination = sideSource('destination', dst, (trx, logs) => insertFinalizations(trx, finalizationRows(logs)), deleteFinalizationsAbove);
   return { source, destination, settle, dirty: () => book.dirty() };
 }

@@ -9,6 +9,9 @@ import type { SeverityPolicy } from '../core/severity.ts';
 import type { BridgeConfig } from '../config/types.ts';
 import { pendingSummary } from '../store/pending.ts';
 import type { Db } from '../store/store.ts';
+import type { BackingJudgement } from './exploit/backing.ts';
+import { judgeOutflows, type OutflowJudgement } from './exploit/outflow.ts';
+import { judgeUnbacked, type UnbackedJudgement } from './exploit/unbacked.ts';
 
 /** Transfers a watcher judgement lists one by one (the dashboard shows the 50 oldest stuck). */
 export const LISTED_TRANSFERS = 1_000;
@@ -19,6 +22,10 @@ export interface BridgeJudgement extends BridgeVerdict {
   /** source chain confirmed head timestamp the ages were measured against */
   chainTime: number;
   destinationHalted: boolean;
+  /** SPEC §11 exploit readings (absent: the signal is off or not configured) */
+  unbacked?: UnbackedJudgement;
+  outflow?: OutflowJudgement[];
+  backing?: BackingJudgement[];
 }
 
 export interface JudgeInput {
@@ -30,6 +37,10 @@ export interface JudgeInput {
   priceOf(token: string | null): TokenPrice | undefined;
   /** how many of the oldest pending transfers to list (default LISTED_TRANSFERS; `scan` lists all) */
   list?: number | 'all';
+  /** SPEC §11: the origin a release must claim (watchers/exploit/unbacked.ts watchedOriginOf) */
+  watchedOrigin?: string | null;
+  /** confirmed head timestamps of other chains (outflow limits on the destination chain) */
+  chainTime?(chain: string): number | undefined;
 }
 
 export async function judgeBridge(db: Db, input: JudgeInput): Promise<BridgeJudgement> {
@@ -38,6 +49,7 @@ export async function judgeBridge(db: Db, input: JudgeInput): Promise<BridgeJudg
     bridge: bridge.id,
     stuckCutoff: stuckCutoff(input.sourceChainTime, bridge.stuckAfterMs),
     list: input.list ?? LISTED_TRANSFERS,
+    chainTime: input.sourceChainTime,
   });
   const verdict = bridgeVerdict({
     stuckAfterMs: bridge.stuckAfterMs,
@@ -47,12 +59,23 @@ export async function judgeBridge(db: Db, input: JudgeInput): Promise<BridgeJudg
     policy: input.policy,
     destinationHalted: input.destinationHalted,
   });
+  const unbacked = await judgeUnbacked(db, {
+    bridge,
+    sourceChainTime: input.sourceChainTime,
+    watchedOrigin: input.watchedOrigin ?? null,
+    priceOf: input.priceOf,
+    list: input.list === 'all' ? undefined : input.list,
+  });
+  const chainTime = (chain: string) => (chain === bridge.source.chain ? input.sourceChainTime : input.chainTime?.(chain));
+  const outflow = bridge.limits?.length ? await judgeOutflows(db, bridge, chainTime, input.priceOf) : undefined;
   return {
     id: bridge.id,
     name: bridge.name,
     chainTime: input.sourceChainTime,
     destinationHalted: input.destinationHalted && verdict.pending > 0,
     ...verdict,
+    ...(unbacked ? { unbacked } : {}),
+    ...(outflow ? { outflow } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export interface PriceDeps {
   logger: Logger;
   /** feeds already reported stale (kept across passes so a stale feed warns once, not every pass) */
   staleFeeds?: Set<string>;
+  /** feed decimals by `chain:address`, kept across price books (they never change) */
+  decimals?: Map<string, number>;
 }
 
 export interface FeedReading {
@@ -30,13 +32,16 @@ export interface FeedReading {
   updatedAt: number;
 }
 
-export async function readPriceFeed(rpc: RpcClient, feed: PriceFeedConfig): Promise<FeedReading> {
+export async function readPriceFeed(rpc: RpcClient, feed: PriceFeedConfig, decimalsCache?: Map<string, number>): Promise<FeedReading> {
   const call = async (functionName: 'decimals' | 'latestRoundData') => {
     const data = encodeFunctionData({ abi: AGGREGATOR_V3, functionName });
     const result = await rpc.request<Hex>('eth_call', [{ to: feed.address, data }, 'latest']);
     return decodeFunctionResult({ abi: AGGREGATOR_V3, functionName, data: result });
   };
-  const [decimals, round] = await Promise.all([call('decimals'), call('latestRoundData')]);
+  const cacheKey = `${feed.chain}:${feed.address}`;
+  const known = decimalsCache?.get(cacheKey);
+  const [decimals, round] = await Promise.all([known ?? call('decimals'), call('latestRoundData')]);
+  decimalsCache?.set(cacheKey, Number(decimals));
   const [, answer, , updatedAt] = round as readonly [bigint, bigint, bigint, bigint, bigint];
   return { price: Number(answer) / 10 ** Number(decimals), updatedAt: Number(updatedAt) };
 }
@@ -46,15 +51,17 @@ export function createPriceBook(deps: PriceDeps) {
   const feeds = new Map<string, Promise<TokenPrice>>();
 
   async function priceToken(token: TokenConfig): Promise<TokenPrice> {
-    const base = { symbol: token.symbol, decimals: token.decimals };
+    const base = { symbol: token.symbol, decimals: token.decimals, ...(token.prices ? { prices: token.prices } : {}) };
     if (token.priceUsd !== undefined) return { ...base, priceUsd: token.priceUsd };
-    const feed = token.priceFeed!;
+    // only per-tokenId prices: items not listed are unpriced (counted, never $0)
+    if (!token.priceFeed) return { ...base, priceUsd: null };
+    const feed = token.priceFeed;
     const cacheKey = `${feed.chain}:${feed.address}`;
     let pending = feeds.get(cacheKey);
     if (!pending) {
       pending = (async (): Promise<TokenPrice> => {
         try {
-          const reading = await readPriceFeed(deps.rpcFor(feed.chain), feed);
+          const reading = await readPriceFeed(deps.rpcFor(feed.chain), feed, deps.decimals);
           const now = deps.chainTime(feed.chain) ?? Math.floor(Date.now() / 1000);
           const ageMs = Math.max(0, now - reading.updatedAt) * 1000;
           if (ageMs > feed.maxAgeMs) {
@@ -83,7 +90,9 @@ export function createPriceBook(deps: PriceDeps) {
     );
     const known = new Map(entries);
     const fallback = bridge.defaultToken ? await priceToken(bridge.defaultToken) : undefined;
-    return (token) => (token !== null && known.get(token)) || fallback;
+    // defaultToken values only events without a token field; a token missing from `tokens` stays
+    // unpriced (a junk token with a huge amount must not be valued as the default one)
+    return (token) => (token === null ? fallback : known.get(token));
   }
 
   return { forBridge };

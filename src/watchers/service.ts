@@ -1,14 +1,17 @@
 /**
- * Realtime watching: each chain polls its head every `pollIntervalMs` and reads new confirmed
- * blocks; after every pass the bridges whose two chains are both caught up are judged again.
+ * Realtime watching: each chain polls its head every `pollIntervalMs`; a pass reads the new
+ * confirmed blocks of every caught-up source (the tip follower) first, then gives backfills what is
+ * left of a time budget. After every pass each bridge whose own two sides are read to their chains'
+ * confirmed heads is judged again (SPEC §3: a bridge backfilling never delays the others).
  * A new-head subscription (WebSocket), when the chain's RPC offers one, only wakes the next pass
  * early: polling stays the source of truth (a slower safety net while the subscription is open),
- * and a chain's passes never overlap (wake-ups during a pass become one follow-up pass). A chain
- * whose RPCs all fail is marked unobservable (never halted); it keeps being retried.
+ * and a chain's passes never overlap (wake-ups during a pass become one follow-up pass, started no
+ * sooner than a block time after the previous one). A chain none of whose RPCs answers for
+ * `unobservableAfter` is marked unobservable (never halted); a failed pass or a rate limit is not.
  */
 import { reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import type { Config } from '../config/types.ts';
+import type { BridgeConfig, Config } from '../config/types.ts';
 import { createHeadSubscription, type HeadSubscription, type HeadSubscriptionState } from '../chain/heads.ts';
 import type { RpcClient } from '../chain/rpc.ts';
 import type { ChainHeadState, ChainSync } from '../chain/sync.ts';
@@ -16,6 +19,22 @@ import { getChainStatus, saveChainStatus } from '../store/checkpoints.ts';
 import type { Store } from '../store/store.ts';
 import { type BridgeJudgement, isHalted, judgeBridge } from './bridge.ts';
 import { createPriceBook } from './prices.ts';
+import { createBackingWatch } from './exploit/backing.ts';
+import { watchedOriginOf } from './exploit/unbacked.ts';
+import type { TokenPrice } from '../core/valuation.ts';
+
+/** a provider's rate limit: the endpoint answered (RateLimitedError from src/chain/rpc.ts, anywhere in the causes) */
+export function isRateLimited(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as Error).name === 'RateLimitedError' || (e as { code?: unknown }).code === 'rate_limited') return true;
+  }
+  return false;
+}
+
+/** time a pass spends on backfills after the tip (the tip is read again by the next pass) */
+const BACKFILL_BUDGET_MS = 1_000;
+/** price feeds are read again at most this often (and decimals() once per feed) */
+const PRICE_REFRESH_MS = 15_000;
 
 export interface ChainView {
   name: string;
@@ -34,6 +53,8 @@ export interface WatchServiceOptions {
   syncs: Record<string, ChainSync>;
   /** write what a bridge's pairing book holds in memory (the judgement reads the store) */
   settle(bridgeId: string): Promise<void>;
+  /** the checkpoint keys of a bridge's two sides; without it a bridge waits for its whole chains */
+  sideKeys?(bridgeId: string): { source: string; destination: string } | undefined;
   logger: Logger;
   now?: () => number;
   /** called with every fresh judgement of a bridge */
@@ -42,6 +63,22 @@ export interface WatchServiceOptions {
   onChainPass?(view: ChainView): void | Promise<void>;
   /** wake passes on new-head notifications (WebSocket) where the RPC offers them (default true) */
   headSubscriptions?: boolean;
+}
+
+/** One source's backfill as people see it (/healthz, /metrics, the dashboard). */
+export interface BackfillView {
+  chain: string;
+  source: string;
+  doneBlock: number;
+  targetBlock: number;
+  blocksDone: number;
+  blocksTotal: number;
+  blocksRemaining: number;
+  percent: number;
+  /** null until a rate is known */
+  etaSeconds: number | null;
+  /** caught up: read by the chain's tip follower */
+  following: boolean;
 }
 
 export interface ChainHeadsView extends HeadSubscriptionState {
@@ -63,6 +100,10 @@ interface Runner {
   wakeups: number;
   /** timer passes in a row that found blocks no notification announced */
   unannounced: number;
+  /** when the last pass started (passes are at least a block time apart) */
+  lastPassAt: number;
+  /** when an RPC of the chain last answered (unobservable only after `unobservableAfter` without) */
+  lastAnswerAt: number;
   subscription: HeadSubscription | undefined;
 }
 
@@ -87,6 +128,7 @@ export function createWatchService(options: WatchServiceOptions) {
     ]),
   );
   const judgements = new Map<string, BridgeJudgement>();
+  const backing = createBackingWatch({ rpcFor: (chain) => rpc[chain]! });
   const staleFeeds = new Set<string>();
   let running = false;
   let judging: Promise<void> = Promise.resolve();
@@ -97,12 +139,21 @@ export function createWatchService(options: WatchServiceOptions) {
     return pass.finally(() => inflight.delete(pass));
   }
 
-  async function passChain(name: string): Promise<void> {
+  async function passChain(name: string, backfillBudgetMs = BACKFILL_BUDGET_MS): Promise<void> {
     const view = chains.get(name)!;
     const sync = syncs[name]!;
+    const runner = runners.get(name)!;
+    const chain = config.chains[name]!;
+    let headRead = false;
     try {
       await sync.pollHead();
-      for (let i = 0; i < 50 && running; i++) if (await sync.step()) break;
+      headRead = true;
+      runner.lastAnswerAt = now();
+      view.head = sync.head();
+      // the tip first, for every caught-up source; then the backfills, within a budget
+      await sync.follow();
+      view.head = sync.head();
+      if (running) await sync.backfill(backfillBudgetMs);
       view.head = sync.head();
       view.caughtUp = sync.caughtUp();
       view.lastError = null;
@@ -110,15 +161,21 @@ export function createWatchService(options: WatchServiceOptions) {
       view.unobservableSince = null;
     } catch (error) {
       view.lastError = reasonOf(error);
-      if (!rpc[name]!.observable() && !view.unobservableSince) {
-        view.unobservableSince = new Date(now());
-        logger.error({ chain: name, reason: view.lastError }, 'chain unobservable: no RPC answers');
+      view.caughtUp = sync.caughtUp();
+      // a rate limit is an answer; so is any RPC error that reached an endpoint
+      if (isRateLimited(error) || rpc[name]!.observable()) runner.lastAnswerAt = now();
+      const silentMs = now() - runner.lastAnswerAt;
+      if (!view.unobservableSince && silentMs >= chain.unobservableAfterMs) {
+        view.unobservableSince = new Date(runner.lastAnswerAt);
+        logger.error({ chain: name, reason: view.lastError, silentMs }, 'chain unobservable: no RPC answers');
         const stored = await getChainStatus(store.db, name).catch(() => undefined);
         if (stored) await saveChainStatus(store.db, { ...stored, unobservableSince: view.unobservableSince }).catch(() => {});
-      } else logger.warn({ chain: name, reason: view.lastError }, 'chain pass failed; retrying');
+      } else logger.warn({ chain: name, reason: view.lastError, rateLimited: isRateLimited(error) || undefined }, 'chain pass failed; retrying');
     }
     view.rpc = rpc[name]!.current();
-    view.halted = view.head !== undefined && !view.unobservableSince && isHalted(view.head.headTimestamp, config.chains[name]!.haltedAfterMs, now());
+    // halted needs a head the RPC just answered with (a head we could not read is not a halted chain)
+    if (headRead) view.halted = view.head !== undefined && !view.unobservableSince && isHalted(view.head.headTimestamp, chain.haltedAfterMs, now());
+    else if (view.unobservableSince) view.halted = false;
     try {
       await options.onChainPass?.({ ...view });
     } catch (error) {
@@ -126,27 +183,63 @@ export function createWatchService(options: WatchServiceOptions) {
     }
   }
 
+  /** a bridge is judged once its own two sides are read to their chains' confirmed heads */
+  function ready(bridge: Config['bridges'][number]): boolean {
+    const keys = options.sideKeys?.(bridge.id);
+    const source = chains.get(bridge.source.chain)!;
+    const destination = chains.get(bridge.destination.chain)!;
+    if (!source.head || !destination.head) return false;
+    // the syncs' own answer: a view's caughtUp is from the end of its last pass, while its head is
+    // renewed at the start of the next one
+    if (!keys) return syncs[bridge.source.chain]!.caughtUp() && syncs[bridge.destination.chain]!.caughtUp();
+    return syncs[bridge.source.chain]!.caughtUp(keys.source) && syncs[bridge.destination.chain]!.caughtUp(keys.destination);
+  }
+
+  // one price book across passes, renewed every PRICE_REFRESH_MS; decimals() are read once per feed
+  const decimals = new Map<string, number>();
+  let prices: { book: ReturnType<typeof createPriceBook>; at: number } | undefined;
+  function priceBook(): ReturnType<typeof createPriceBook> {
+    if (!prices || now() - prices.at >= PRICE_REFRESH_MS) {
+      prices = {
+        at: now(),
+        book: createPriceBook({
+          rpcFor: (chain) => rpc[chain]!,
+          chainTime: (chain) => chains.get(chain)?.head?.headTimestamp,
+          logger,
+          staleFeeds,
+          decimals,
+        }),
+      };
+    }
+    return prices.book;
+  }
+
   async function judgeAll(): Promise<void> {
-    const prices = createPriceBook({
-      rpcFor: (chain) => rpc[chain]!,
-      chainTime: (chain) => chains.get(chain)?.head?.headTimestamp,
-      logger,
-      staleFeeds,
-    });
+    const prices = priceBook();
     for (const bridge of config.bridges) {
       const source = chains.get(bridge.source.chain)!;
       const destination = chains.get(bridge.destination.chain)!;
-      // SPEC §3: no verdict until both chains are read to their confirmed heads
-      if (!source.caughtUp || !destination.caughtUp || !source.head) continue;
+      // SPEC §3: no verdict until the bridge's two sides are read to their chains' confirmed heads.
+      // The source head is taken before the check: its chain's next pass may renew it while this
+      // judgement awaits, and ages or an unbacked cutoff measured against a head the source is not
+      // read to would count releases whose deposits are simply not read yet (a false S0).
+      const sourceHead = source.head;
+      if (!sourceHead || !ready(bridge)) continue;
       try {
         await options.settle(bridge.id);
+        // settling awaited: a reorg handled meanwhile takes rows back until they are read again
+        if (!ready(bridge)) continue;
+        const priceOf = await prices.forBridge(bridge);
         const judgement = await judgeBridge(store.db, {
           bridge,
           policy: config.severityPolicy,
-          sourceChainTime: source.head.confirmedTimestamp,
+          sourceChainTime: sourceHead.confirmedTimestamp,
           destinationHalted: destination.halted,
-          priceOf: await prices.forBridge(bridge),
+          priceOf,
+          watchedOrigin: watchedOriginOf(config, bridge),
+          chainTime: (chain) => chains.get(chain)?.head?.confirmedTimestamp,
         });
+        await readBacking(bridge, judgement, priceOf);
         judgements.set(bridge.id, judgement);
         try {
           await options.onJudgement?.(judgement);
@@ -159,8 +252,55 @@ export function createWatchService(options: WatchServiceOptions) {
     }
   }
 
+  /** SPEC §11 backing: read at the heads of this pass; a failed read is logged, never a verdict */
+  async function readBacking(bridge: BridgeConfig, judgement: BridgeJudgement, priceOf: (token: string | null) => TokenPrice | undefined): Promise<void> {
+    const source = chains.get(bridge.source.chain)?.head;
+    const destination = chains.get(bridge.destination.chain)?.head;
+    if (!bridge.backing?.length || !source || !destination) return;
+    try {
+      judgement.backing = await backing.judge(store.db, bridge, { sourceHead: source.head, destinationConfirmed: destination.confirmed }, priceOf);
+    } catch (error) {
+      logger.warn({ bridge: bridge.id, reason: reasonOf(error) }, 'backing could not be read; no backing verdict this pass');
+    }
+  }
+
+  /** first sighting of each source's backfill this run: the rate (and ETA) is measured from there */
+  const backfillStarts = new Map<string, { at: number; block: number }>();
+  function backfill(): BackfillView[] {
+    const out: BackfillView[] = [];
+    for (const [name, sync] of Object.entries(syncs)) {
+      const progress = sync.progress?.();
+      if (!progress) continue;
+      for (const source of progress.sources) {
+        const key = `${name}|${source.source}`;
+        let start = backfillStarts.get(key);
+        if (!start) backfillStarts.set(key, (start = { at: now(), block: source.doneBlock }));
+        const total = Math.max(0, source.targetBlock - source.startBlock);
+        const done = Math.max(0, Math.min(total, source.doneBlock - source.startBlock));
+        const remaining = Math.max(0, source.targetBlock - source.doneBlock);
+        const rate = (source.doneBlock - start.block) / Math.max(0.001, (now() - start.at) / 1000);
+        out.push({
+          chain: name,
+          source: source.source,
+          doneBlock: source.doneBlock,
+          targetBlock: source.targetBlock,
+          blocksDone: done,
+          blocksTotal: total,
+          blocksRemaining: remaining,
+          percent: total === 0 ? 100 : Math.floor((done / total) * 1000) / 10,
+          etaSeconds: remaining === 0 ? 0 : rate > 0 ? Math.round(remaining / rate) : null,
+          following: source.following,
+        });
+      }
+    }
+    return out;
+  }
+
   const runners = new Map<string, Runner>(
-    [...chains.keys()].map((name) => [name, { timer: undefined, busy: false, again: false, notified: 0, lagRetried: 0, wakeups: 0, unannounced: 0, subscription: undefined }]),
+    [...chains.keys()].map((name) => [
+      name,
+      { timer: undefined, busy: false, again: false, notified: 0, lagRetried: 0, wakeups: 0, unannounced: 0, subscription: undefined, lastPassAt: 0, lastAnswerAt: now() },
+    ]),
   );
 
   /** run the chain's pass now, or once more right after the one in progress */
@@ -180,7 +320,12 @@ export function createWatchService(options: WatchServiceOptions) {
   async function cycle(name: string, runner: Runner, byTimer: boolean): Promise<void> {
     try {
       do {
+        // coalesced wake-ups: at most one pass in flight, and no sooner than a block time after the last
+        const gap = minGapMs(name) - (now() - runner.lastPassAt);
+        if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
+        if (!running) return;
         runner.again = false;
+        runner.lastPassAt = now();
         const before = chains.get(name)!.head?.head;
         await passChain(name);
         if (byTimer) checkSilence(name, runner, before);
@@ -195,6 +340,13 @@ export function createWatchService(options: WatchServiceOptions) {
     }
   }
 
+  /** the chain's block time (as measured), not above its poll interval */
+  function minGapMs(name: string): number {
+    const interval = config.chains[name]!.pollIntervalMs;
+    const seconds = syncs[name]!.secondsPerBlock?.();
+    return seconds === undefined ? 0 : Math.min(interval, Math.round(seconds * 1000));
+  }
+
   function schedule(name: string, runner: Runner): void {
     if (!running) return;
     const interval = config.chains[name]!.pollIntervalMs;
@@ -204,6 +356,8 @@ export function createWatchService(options: WatchServiceOptions) {
       runner.lagRetried = runner.notified;
       delay = Math.min(LAGGING_RETRY_MS, interval);
     }
+    // a backfill still running continues right away (each pass reads the tip first, then backfills for a budget)
+    if (!view.caughtUp && !view.lastError && view.head) delay = Math.min(delay, minGapMs(name));
     runner.timer = setTimeout(() => {
       runner.timer = undefined;
       wake(name, true);
@@ -264,7 +418,8 @@ export function createWatchService(options: WatchServiceOptions) {
     async tick(): Promise<void> {
       const wasRunning = running;
       running = true;
-      await Promise.all([...chains.keys()].map(passChain));
+      // a round reads everything there is (no backfill budget)
+      await Promise.all([...chains.keys()].map((name) => passChain(name, Number.POSITIVE_INFINITY)));
       running = wasRunning;
       await judgeAll();
     },
@@ -278,6 +433,8 @@ export function createWatchService(options: WatchServiceOptions) {
         passing: runner.busy,
       })),
     judgements: (): BridgeJudgement[] => [...judgements.values()],
+    /** per-source backfill progress: blocks done/total, percent, ETA */
+    backfill,
   };
 }
 

@@ -53,7 +53,7 @@ describe('mirror publish benchmark (small size)', () => {
       await node.stop();
     }
 
-    const table = renderBench({ sizes: { events: 0 }, seconds: 0, ingest: { available: false, reason: 'x' }, peer: { available: false, reason: 'x' }, latency: { available: false, reason: 'x' }, memory: { available: false, reason: 'x' }, api: { available: false, reason: 'x' }, mirror: { available: true, ...result } } as unknown as BenchResults);
+    const table = renderBench({ sizes: { events: 0 }, seconds: 0, ingest: { available: false, reason: 'x' }, peer: { available: false, reason: 'x' }, latency: { available: false, reason: 'x' }, memory: { available: false, reason: 'x' }, api: { available: false, reason: 'x' }, cost: { available: false, reason: 'x' }, judge: { available: false, reason: 'x' }, mirror: { available: true, ...result } } as unknown as BenchResults);
     expect(table).toMatch(new RegExp(`^mirror +p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms per publish +3 open \\+ 4 resolved, 3 trials +target <= 500$`, 'm'));
   });
 });

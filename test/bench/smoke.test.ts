@@ -21,11 +21,13 @@ function positive(value: unknown): void {
 }
 
 describe('firebreak bench (tiny sizes)', () => {
-  it('measures ingest, latency, memory and the API and writes every named field', { timeout: 115_000 }, async () => {
+  it('measures ingest, latency, memory and the API and writes every named field', { timeout: 300_000 }, async () => {
     const output = join(dir, 'results.json');
     const lines: string[] = [];
     const results = await runBench({
-      sizes: { events: 2_000, latencyTrials: 5, pending: 2_000 },
+      sizes: { events: 2_000, latencyTrials: 5, pending: 2_000, costBridges: 2, costSeconds: 3, settled: 2_000 },
+      // the exploit figure has its own tiny case below
+      only: ['ingest', 'peer', 'latency', 'memory', 'mirror', 'api', 'cost', 'judge'],
       logger: silentLogger,
       say: (line) => lines.push(line),
       skipPeer: true,
@@ -45,6 +47,15 @@ describe('firebreak bench (tiny sizes)', () => {
     expect(written.ingest.pendingFound).toBe(10);
     expect(written.ingest.raw.length).toBeGreaterThan(1);
     for (const run of written.ingest.raw) expect(run.logs).toBe(2_000);
+
+    if (!written.cost.available) throw new Error(`cost: ${written.cost.reason}`);
+    expect(written.cost.bridges).toBe(2);
+    positive(written.cost.requestsPerBlock);
+    expect(written.cost.blocks).toBeGreaterThan(0);
+    if (!written.judge.available) throw new Error(`judge: ${written.judge.reason}`);
+    expect(written.judge.settled).toBe(2_000);
+    positive(written.judge.msAt1MSettled);
+    expect(written.targets['cost.requestsPerBlock']).toBe('<= 3');
 
     if (!written.latency.available) throw new Error(`latency: ${written.latency.reason}`);
     expect(written.latency.trials).toBe(5);
@@ -73,6 +84,18 @@ describe('firebreak bench (tiny sizes)', () => {
     const table = renderBench(written);
     for (const row of ['ingest', 'peer', 'latency', 'memory', 'mirror', 'api']) expect(table).toMatch(new RegExp(`^${row} `, 'm'));
     expect(lines.some((line) => line.includes('ratio'))).toBe(true);
+  });
+
+  it('measures exploit containment: forged release mined → pause mined, in blocks and ms', { timeout: 150_000 }, async () => {
+    const results = await runBench({ sizes: { events: 0, latencyTrials: 0, pending: 0, exploitTrials: 2 }, only: ['exploit'], logger: silentLogger, say: () => {}, output: null });
+    if (!results.exploit.available) throw new Error(`exploit: ${results.exploit.reason}`);
+    expect(results.exploit).toMatchObject({ trials: 2, blockTimeSeconds: 1, heads: 'websocket' });
+    // the pause is mined after the release: at least one block later, within a minute of blocks
+    expect(results.exploit.blocksToPause.p50).toBeGreaterThanOrEqual(1);
+    expect(results.exploit.blocksToPause.p99).toBeGreaterThanOrEqual(results.exploit.blocksToPause.p50);
+    expect(results.exploit.blocksToPause.max).toBeLessThan(60);
+    positive(results.exploit.msToPause.p50);
+    expect(renderBench(results)).toMatch(/^exploit +blocks to pause p50 \d+, p99 \d+/m);
   });
 
   it('takes nearest-rank percentiles', () => {

@@ -11,10 +11,10 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/log.ts';
 import { type RunningDrill, startDrill } from '../../src/app/drill.ts';
+import { CHROMIUM_PATH, requireChromium } from '../support/requires.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`\n!!! SKIPPING the browser test: ${CHROMIUM} is not installed (apt-get install -y chromium) !!!\n`);
+const CHROMIUM = CHROMIUM_PATH;
+const hasChromium = requireChromium('the drill dashboard in Chromium (test/browser/dashboard.test.ts)');
 
 const quiet = { start() {}, done() {}, fail() {}, say() {} };
 

@@ -15,7 +15,8 @@ import { silentLogger } from '../../src/core/log.ts';
 import { createIncidentEngine } from '../../src/incidents/engine.ts';
 import { createStore } from '../../src/store/store.ts';
 import { runCli } from '../support/cli.ts';
-import { createTestDatabase, postgresAvailable } from '../support/postgres.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+import { requirePostgres } from '../support/requires.ts';
 
 const WRITE = 'write-token-0123456789';
 const cli = (args: string[]) => runCli(args, { timeoutMs: 180_000 });
@@ -147,7 +148,7 @@ describe('firebreak start / status', () => {
   }, 240_000);
 
   it('PostgreSQL: with no service, status reads the store (several processes may share it)', async (ctx) => {
-    if (!(await postgresAvailable())) return ctx.skip();
+    if (!(await requirePostgres('firebreak status on PostgreSQL (test/cli/start-status.test.ts)'))) return ctx.skip();
     const database = await createTestDatabase('firebreak_status');
     try {
       const file = writeConfig(dir, 'postgres.yaml', await freePort(), database.url);

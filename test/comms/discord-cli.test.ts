@@ -30,16 +30,18 @@ describe('firebreak discord / validate', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('register-commands PUTs the /incident command with its seven subcommands', async () => {
+  it('register-commands PUTs the /incident command with its eight subcommands (rollback included) and the "Add to timeline" message command', async () => {
     const file = join(dir, 'firebreak.yaml');
     writeFileSync(file, `${BASE}discord:\n  token: "\${DISCORD_TOKEN}"\n  applicationId: "555"\n  api: "${standin.api}"\n`);
     const result = await runCli(['discord', 'register-commands', '--config', file], { env: { DISCORD_TOKEN: standin.token }, timeoutMs: 180_000 });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('registered /incident for application 555');
-    const [command] = standin.commands.get('555') as Array<{ name: string; options: Array<{ name: string }> }>;
+    expect(result.stdout).toContain('registered /incident, "Add to timeline" (message command) for application 555');
+    const [command, messageCommand] = standin.commands.get('555') as Array<{ name: string; type: number; options: Array<{ name: string }> }>;
+    // a message command (type 3) has a name and no description or options
+    expect(messageCommand).toEqual({ name: 'Add to timeline', type: 3 });
     expect(command!.name).toBe('incident');
-    expect(command!.options.map((o) => o.name)).toEqual(['status', 'declare', 'ack', 'update', 'note', 'role', 'resolve']);
+    expect(command!.options.map((o) => o.name)).toEqual(['status', 'declare', 'ack', 'update', 'note', 'role', 'resolve', 'rollback']);
   }, 400_000);
 
   it('register-commands without a token says what to set', async () => {

@@ -179,19 +179,23 @@ describe('comms in the service: the seed incident and Discord interactions', () 
     expect(notes[0]!.actor).toBe('discord:carol');
 
     // the acknowledgement reached ops (internal) but not the community
-    await until('acknowledged message in ops', async () => standin.inChannel(CHANNELS.ops).some((m) => m.embeds[0]!.title!.includes('acknowledged')));
+    await until('acknowledged message in ops', async () => standin.inChannel(CHANNELS.ops).some((m) => (m.embeds[0]?.title ?? '').includes('acknowledged')));
     expect(standin.inChannel(CHANNELS.community).some((m) => m.embeds[0]!.title!.includes('acknowledged'))).toBe(false);
   }, 300_000);
 
   it('an update from Discord is posted to every audience with outside text escaped; the live card is edited in place', async () => {
     const incident = await openIncident();
+    // once the war room is open, ops gets a pointer to it for each update
+    await until('the war room recorded', async () => (await service.engine.get(incident.id))!.warRoom?.discord);
     const reply = await answer(command('update', { message: 'Relayer refilled @everyone **now**', status: 'identified' }));
     expect(reply.data.content).toContain('Update posted');
     const update = await until('the update in the community channel', async () => standin.inChannel(CHANNELS.community).find((m) => m.embeds[0]!.title === 'Update: Cause identified, fix in progress'));
     expect(update.embeds[0]!.description).toContain('Relayer refilled @\u200beveryone \\*\\*now\\*\\*');
     expect(update.embeds[0]!.description).not.toContain('@everyone');
-    const live = await until('the live card edited', async () => standin.inChannel(CHANNELS.ops).find((m) => m.embeds[0]!.title!.startsWith('🔴 LIVE') && m.edits > 0 && m.embeds[0]!.title!.includes('identified')));
-    expect(standin.inChannel(CHANNELS.ops).filter((m) => m.embeds[0]!.title!.startsWith('🔴 LIVE'))).toHaveLength(1);
+    // ops keeps a one-line pointer to the war room for the update itself (no embed)
+    await until('the update pointer in ops', async () => standin.inChannel(CHANNELS.ops).find((m) => m.embeds.length === 0 && m.content.startsWith(`📣 ${incident.id} update: posted in the war room`)));
+    const live = await until('the live card edited', async () => standin.inChannel(CHANNELS.ops).find((m) => (m.embeds[0]?.title ?? '').startsWith('🔴 LIVE') && m.edits > 0 && m.embeds[0]!.title!.includes('identified')));
+    expect(standin.inChannel(CHANNELS.ops).filter((m) => (m.embeds[0]?.title ?? '').startsWith('🔴 LIVE'))).toHaveLength(1);
     expect(live.embeds[0]!.title).toBe(`🔴 LIVE · ${incident.id} S1 · identified`);
   }, 300_000);
 

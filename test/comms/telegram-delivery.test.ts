@@ -115,12 +115,13 @@ describe('Telegram delivery through the outbox', () => {
   });
 
   it('a message Telegram rejects (400) fails permanently and is kept with the reason', async () => {
-    standin.failNext({ status: 400, description: "Bad Request: can't parse entities" });
+    // (a 400 "can't parse entities" is sent again as plain text instead: telegram-markdown.test.ts)
+    standin.failNext({ status: 400, description: 'Bad Request: chat not found' });
     const [key] = await queue('telegram:dev', ['broken'], '-2');
     await worker.drain();
     const row = (await getByKey(store.db, key!))!;
     expect(row.status).toBe('failed');
-    expect(row.lastError).toMatch(/400.*parse entities/);
+    expect(row.lastError).toMatch(/400.*chat not found/);
     expect(standin.messages).toHaveLength(0);
   });
 

@@ -112,6 +112,8 @@ describe('a full config (SPEC §2 example)', () => {
       confirmations: 2,
       pollIntervalMs: 1000,
       haltedAfterMs: 5 * 60_000,
+      finality: 'confirmations',
+      unobservableAfterMs: 2 * 60_000,
     });
     expect(config.chains.arbitrum!.rpc).toEqual(['https://arb.example']);
     expect(config.chains.arbitrum!.haltedAfterMs).toBe(300_000);
@@ -199,6 +201,7 @@ describe('a full config (SPEC §2 example)', () => {
       signer: SNAPSHOT_KEY,
       minSeverity: 'S1',
       votingPeriodMs: 3 * 86_400_000,
+      bodyLimit: 10_000,
     });
     expect(config.governance.rollbackGovernors).toEqual([
       {
@@ -206,6 +209,7 @@ describe('a full config (SPEC §2 example)', () => {
         address: DST.toLowerCase(),
         signer: GUARDIAN_KEY,
         autoPause: [{ bridge: 'nft-bridge', minSeverity: 'S0' }],
+        rollbacks: [],
       },
     ]);
     // a private key without 0x gets it
@@ -251,7 +255,7 @@ describe('a minimal config (chains and bridges only)', () => {
     // the shipped severity matrix
     expect(config.severityPolicy.S1).toEqual({ lockedUsd: 100_000, stuckTransfers: 50, oldestStuck: 7_200_000 });
     expect(Object.keys(config.playbooks.runbooks).sort()).toEqual(
-      ['alert', 'bridge-stuck', 'chain-halted', 'chain-unobservable', 'manual', 'monitor-down'],
+      ['alert', 'bridge-exploit', 'bridge-stuck', 'chain-halted', 'chain-unobservable', 'manual', 'monitor-down'],
     );
   });
 
@@ -485,6 +489,30 @@ describe('cross references and meaning', () => {
       rollbackGovernor: [{ chain: 'ethereum', address: DST, autoPause: [{ bridge: 'nft-bridge', minSeverity: 'S0' }] }],
     };
     expect(oneError(pause, 'governance.rollbackGovernor[0].autoPause[0].bridge')).toMatch(/no `pausable` contract/);
+  });
+
+  it('signers: a keystore file (path resolved, must exist) or a remote signer with its address; rollbacks name bridges', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-signer-config-'));
+    writeFileSync(join(dir, 'guardian.json'), '{}');
+    const config = base();
+    config.governance = {
+      rollbackGovernor: { chain: 'ethereum', address: DST, signer: { keystore: './guardian.json', passwordEnv: 'GUARDIAN_PASSWORD' }, rollbacks: [{ bridge: 'nft-bridge', proxy: SRC }] },
+    };
+    config.anchor = { chain: 'ethereum', registry: DST, signer: { remote: 'http://127.0.0.1:8550/', address: SRC } };
+    const result = checkConfigObject(config, { baseDir: dir, env: {} });
+    expect(result.errors.map(formatIssue)).toEqual([]);
+    expect(result.config!.governance.rollbackGovernors[0]!.signer).toEqual({ keystore: join(dir, 'guardian.json'), passwordEnv: 'GUARDIAN_PASSWORD' });
+    expect(result.config!.governance.rollbackGovernors[0]!.rollbacks).toEqual([{ bridge: 'nft-bridge', proxy: SRC.toLowerCase() }]);
+    expect(result.config!.anchor!.signer).toEqual({ remote: 'http://127.0.0.1:8550/', address: SRC.toLowerCase() });
+
+    const missing = base();
+    missing.governance = { rollbackGovernor: { chain: 'ethereum', address: DST, signer: { keystore: './nope.json', passwordEnv: 'P' }, rollbacks: [{ bridge: 'nft-brige', proxy: SRC }] } };
+    const errors = checkConfigObject(missing, { baseDir: dir, env: {} }).errors.map(formatIssue);
+    expect(errors).toContain(`governance.rollbackGovernor.signer.keystore: ${join(dir, 'nope.json')} does not exist`);
+    expect(errors.some((e) => e.startsWith('governance.rollbackGovernor.rollbacks[0].bridge: "nft-brige" is not a configured bridge'))).toBe(true);
+    const badRemote = base();
+    badRemote.anchor = { chain: 'ethereum', registry: DST, signer: { remote: 'http://127.0.0.1:8550/', address: 'alice' } };
+    expect(oneError(badRemote, 'anchor.signer.address')).toMatch(/is not an address/);
   });
 
   it('an rpc that is not a URL is reported without its path or query (API keys live there)', () => {
@@ -725,5 +753,49 @@ describe('YAML details', () => {
     const config = base();
     config.playbooks = './no-such-playbooks';
     expect(oneError(config, 'playbooks')).toBe('/srv/firebreak/no-such-playbooks is not a folder');
+  });
+});
+
+describe('exploit signal keys (SPEC §11)', () => {
+  it('unbacked is on by default (grace 2m, S0); limits and backing are empty', () => {
+    const bridge = check(base()).config!.bridges[0]!;
+    expect(bridge.unbacked).toEqual({ graceMs: 120_000, severity: 'S0' });
+    expect(bridge.limits).toEqual([]);
+    expect(bridge.backing).toEqual([]);
+  });
+
+  it('reads unbacked, limits, backing and the release fields', () => {
+    const raw = base();
+    const bridge = raw.bridges[0];
+    bridge.destination.event = 'event TokensReleased(bytes32 indexed transferId, address indexed to, uint32 srcChain, address token, uint256 amount)';
+    bridge.destination.fields = { id: 'transferId', recipient: 'to', origin: 'srcChain', token: 'token', amount: 'amount' };
+    bridge.unbacked = { grace: '5m', severity: 'S1' };
+    bridge.limits = [{ chain: 'ethereum', token: USDC, escrow: SRC, window: '1h', maxOutUsd: 2_000_000 }];
+    bridge.backing = [{ source: { chain: 'ethereum', token: USDC, escrow: SRC }, destination: { chain: 'arbitrum', token: DST } }];
+    const result = check(raw);
+    expect(result.errors).toEqual([]);
+    const loaded = result.config!.bridges[0]!;
+    expect(loaded.unbacked).toEqual({ graceMs: 300_000, severity: 'S1' });
+    expect(loaded.destination.fields).toMatchObject({ recipient: 'to', origin: 'srcChain' });
+    expect(loaded.limits![0]).toMatchObject({ chain: 'ethereum', windowMs: 3_600_000, maxOutUsd: 2_000_000, escrow: SRC.toLowerCase() });
+    expect(loaded.backing![0]!.destination.token).toBe(DST.toLowerCase());
+  });
+
+  it('`unbacked: false` turns the signal off', () => {
+    const raw = base();
+    raw.bridges[0].unbacked = false;
+    expect(check(raw).config!.bridges[0]!.unbacked).toBeNull();
+  });
+
+  it('precise errors: a bad window, a backing on another chain, a recipient that is not an address', () => {
+    const window = base();
+    window.bridges[0].limits = [{ chain: 'ethereum', token: USDC, escrow: SRC, window: 'soon', maxOutUsd: 1 }];
+    expect(oneError(window, 'bridges[0].limits[0].window')).toMatch(/not a duration/);
+    const backing = base();
+    backing.bridges[0].backing = [{ source: { chain: 'arbitrum', token: USDC, escrow: SRC }, destination: { chain: 'arbitrum', token: DST } }];
+    expect(oneError(backing, 'bridges[0].backing[0].source.chain')).toMatch(/source chain \(ethereum\)/);
+    const recipient = base();
+    recipient.bridges[0].destination.fields = { id: 'transferId', recipient: 'transferId' };
+    expect(oneError(recipient, 'bridges[0].destination.fields.recipient')).toMatch(/recipient must be an address/);
   });
 });

@@ -1,10 +1,11 @@
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_PLAYBOOKS } from '../../src/config/load.ts';
 import { loadPlaybooks, RUNBOOK_KINDS } from '../../src/config/playbooks.ts';
 import { formatIssue } from '../../src/core/errors.ts';
+import { SEVERITIES } from '../../src/core/types.ts';
 
 /** A copy of the shipped playbooks without templates/, to break one thing at a time. */
 function copy(): string {
@@ -25,7 +26,9 @@ describe('loadPlaybooks', () => {
       audiences: ['ops', 'dev', 'comms', 'community'],
       page: true,
       postmortem: true,
+      warRoom: true,
     });
+    expect(playbooks!.levels.S3.warRoom).toBe(false);
     expect(playbooks!.levels.S1.thresholds.oldestStuck).toBe(2 * 3_600_000);
     expect(playbooks!.levels.S3.updateEveryMs).toBeNull();
     expect(playbooks!.quietPeriodMs).toBe(15 * 60_000);
@@ -34,6 +37,31 @@ describe('loadPlaybooks', () => {
     expect(playbooks!.runbooks['bridge-stuck'].actions.autoPause).toBe(true);
     expect(playbooks!.runbooks['bridge-stuck'].recentChangeAdvice).toMatch(/Roll back first/);
     expect(playbooks!.runbooks['chain-halted'].pageMinSeverity).toBe('S1');
+  });
+
+  it('the exploit runbook contains first (auto-pause); a folder written before it existed gets the shipped one', () => {
+    const shipped = loadPlaybooks(BUNDLED_PLAYBOOKS).playbooks!.runbooks['bridge-exploit'];
+    expect(shipped.actions.autoPause).toBe(true);
+    expect(shipped.steps[0]).toMatch(/^Contain first: pause/);
+    const dir = copy();
+    rmSync(join(dir, 'runbooks', 'bridge-exploit.yaml'));
+    const { playbooks, issues } = loadPlaybooks(dir);
+    expect(issues).toEqual([]);
+    expect(playbooks!.runbooks['bridge-exploit']).toEqual(shipped);
+  });
+
+  it('warRoom defaults to S0–S2 when severity.yaml does not say, and a level may turn it on or off', () => {
+    const dir = copy();
+    const file = join(dir, 'severity.yaml');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(/^    warRoom: \w+\n/gm, ''));
+    const defaults = loadPlaybooks(dir).playbooks!;
+    expect(SEVERITIES.map((level) => defaults.levels[level].warRoom)).toEqual([true, true, true, false]);
+    writeFileSync(file, text.replace(/(  S2:\n(?:    .*\n)*?)    warRoom: true\n/, '$1    warRoom: false\n').replace(/(  S3:\n(?:    .*\n)*?)    warRoom: false\n/, '$1    warRoom: true\n'));
+    const changed = loadPlaybooks(dir).playbooks!;
+    expect(SEVERITIES.map((level) => changed.levels[level].warRoom)).toEqual([true, true, false, true]);
+    writeFileSync(file, text.replace('    warRoom: true\n', '    warRoom: yes-please\n'));
+    expect(loadPlaybooks(dir).issues.map(formatIssue).join('\n')).toMatch(/levels\.S0\.warRoom/);
   });
 
   it('a missing templates folder means no templates', () => {

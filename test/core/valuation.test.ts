@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateSeverity, type SeverityPolicy } from '../../src/core/severity.ts';
-import { bridgeVerdict, type PendingTransfer, roundUsd, stuckCutoff, summarizePending, type TokenPrice, tokenUnits } from '../../src/core/valuation.ts';
+import { bridgeVerdict, type PendingTransfer, roundUsd, stuckCutoff, summarizePending, type TokenPrice, tokenUnits, unknownTokenWarning } from '../../src/core/valuation.ts';
 import { transferKey } from '../../src/watchers/bridge-sources.ts';
 
 const policy: SeverityPolicy = {
@@ -70,9 +70,10 @@ describe('bridgeVerdict', () => {
       policy: { S3: { stuckTransfers: 2 } },
       destinationHalted: false,
     });
-    expect(verdict).toMatchObject({ stuck: 2, unpriced: 1, lockedUsd: 1, severity: 'S3' });
+    // a token missing from `tokens` is shown and counted in stuck, but never raises a severity (SPEC §3)
+    expect(verdict).toMatchObject({ stuck: 2, unpriced: 1, lockedUsd: 1, severity: null });
     expect(verdict.transfers[0]).toMatchObject({ valueUsd: null, symbol: null });
-    expect(verdict.warnings[0]).toMatch(/0xunknown.*no price/);
+    expect(verdict.warnings[0]).toMatch(/0xunknown.*unpriced/);
   });
 
   it('a halted destination counts only while transfers are pending', () => {
@@ -108,7 +109,7 @@ function referenceVerdict(transfers: PendingTransfer[], chainTime: number, stuck
     const price = priceOf(t.token);
     const valueUsd = price && price.priceUsd !== null ? roundUsd(tokenUnits(t.amount, price.decimals) * price.priceUsd) : null;
     if (price?.reason) warnings.add(price.reason);
-    if (!price) warnings.add(`token ${t.token ?? '(none)'} has no price config and there is no defaultToken`);
+    if (!price) warnings.add(unknownTokenWarning(t.token));
     if (isStuck) {
       stuck++;
       oldest = Math.max(oldest, ageSeconds);
@@ -183,5 +184,35 @@ describe('transferKey', () => {
     );
     expect(transferKey('0x00000000000000000000000000000000000000Aa', 'address')).toBe(transferKey(170n, 'uint256'));
     expect(transferKey(1n, 'uint64')).not.toBe(transferKey(2n, 'uint64'));
+  });
+});
+
+describe('a token missing from `tokens` (anyone can deposit one)', () => {
+  const now = 1_800_000_000;
+  const day = 24 * 3600;
+  const priceOf = (token: string | null) => prices.get(token ?? '') ?? undefined;
+
+  it('10^30 units of it: counted in stuck, unpriced, shown, no value, no severity', () => {
+    const list = [transfer(1, '0xjunk', 10n ** 30n, now - day)];
+    const verdict = bridgeVerdict({ stuckAfterMs: 1_800_000, chainTime: now, pending: summary(list, now, 1_800_000), priceOf, policy, destinationHalted: false });
+    expect(verdict).toMatchObject({ stuck: 1, unpriced: 1, lockedUsd: 0, severity: null });
+    expect(verdict.transfers[0]).toMatchObject({ token: '0xjunk', symbol: null, valueUsd: null, stuck: true });
+    expect(verdict.warnings).toContain(unknownTokenWarning('0xjunk'));
+  });
+
+  it('next to real stuck transfers it changes neither their value nor their severity', () => {
+    const real = [transfer(1, '0xusdc', 600n * 10n ** 6n, now - 3600)];
+    const junk = Array.from({ length: 100 }, (_, i) => transfer(10 + i, '0xjunk', 10n ** 30n, now - day));
+    const alone = bridgeVerdict({ stuckAfterMs: 1_800_000, chainTime: now, pending: summary(real, now, 1_800_000), priceOf, policy, destinationHalted: false });
+    const mixed = bridgeVerdict({ stuckAfterMs: 1_800_000, chainTime: now, pending: summary([...junk, ...real], now, 1_800_000), priceOf, policy, destinationHalted: false });
+    expect(mixed.lockedUsd).toBe(alone.lockedUsd);
+    expect(mixed.severity).toBe(alone.severity);
+    expect(mixed).toMatchObject({ stuck: 101, unpriced: 100 });
+  });
+
+  it('must still count: events without a token field and no defaultToken raise severity by count', () => {
+    const list = Array.from({ length: 5 }, (_, i) => transfer(i, null, 1n, now - day));
+    const verdict = bridgeVerdict({ stuckAfterMs: 1_800_000, chainTime: now, pending: summary(list, now, 1_800_000), priceOf: () => undefined, policy, destinationHalted: false });
+    expect(verdict.severity).not.toBeNull();
   });
 });

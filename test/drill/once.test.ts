@@ -15,8 +15,10 @@ const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.u
 const HEX32 = /^0x[0-9a-f]{64}$/;
 
 describe('firebreak drill --once', () => {
-  it('runs the seed case end to end and prints the summary line', { timeout: 300_000 }, async () => {
-    const result = await runCli(['drill', '--once', '--port', '0'], { timeoutMs: 280_000 });
+  // the drill's steps wait while the product moves (src/drill/steps.ts waitWhileMoving); these limits
+  // only stop a hung child, far above a run on a busy machine
+  it('runs the seed case end to end and prints the summary line', { timeout: 620_000 }, async () => {
+    const result = await runCli(['drill', '--once', '--port', '0'], { timeoutMs: 600_000 });
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0]!) as Record<string, any>;
@@ -81,13 +83,28 @@ describe('firebreak drill --once', () => {
     expect(result.code).toBe(0);
   });
 
+  it('--scenario exploit: forged releases detected at S0, the destination releases paused, postmortem verified', { timeout: 300_000 }, async () => {
+    const result = await runCli(['drill', '--once', '--port', '0', '--scenario', 'exploit'], { timeoutMs: 280_000 });
+    const summary = JSON.parse(result.stdout.trim()) as Record<string, any>;
+    expect(summary.scenario).toBe('exploit');
+    expect(summary.failedStep).toBeNull();
+    expect(summary.severity).toBe('S0');
+    expect(summary.paused).toBe(true);
+    // at least the first forged release ($100,000), never more than the twenty
+    expect(summary.unbackedUsd).toBeGreaterThanOrEqual(100_000);
+    expect(summary.unbackedUsd).toBeLessThanOrEqual(2_000_000);
+    expect(summary.pausedAfterBlocks).toBeGreaterThanOrEqual(1);
+    expect(summary.verified).toBe(true);
+    expect(result.code).toBe(0);
+  });
+
   it('rejects an unknown scenario in one line', async () => {
     const result = await runCli(['drill', '--scenario', 'meteor-strike', '--once']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/--scenario.*meteor-strike.*stuck-bridge, rpc-outage, chain-halt/);
+    expect(lines[0]).toMatch(/--scenario.*meteor-strike.*stuck-bridge, stuck-tokens, rpc-outage, chain-halt/);
   });
 });
 

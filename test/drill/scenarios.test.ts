@@ -72,6 +72,18 @@ describe('drill scenarios', () => {
     }
   });
 
+  it('stuck-bridge is the NFT bridge (erc721-lock-mint); stuck-tokens keeps the fungible seed case', { timeout: 300_000 }, async () => {
+    const nft = await start('stuck-bridge');
+    expect(nft.drill.config.bridges[0]).toMatchObject({ id: 'drill', preset: { name: 'erc721-lock-mint' } });
+    await nft.drill.stop();
+    drill = null;
+    const { drill: d } = await start('stuck-tokens');
+    expect(d.config.bridges[0]!.preset).toBeUndefined();
+    const report = await d.run();
+    expect(report).toMatchObject({ severity: 'S1', stuck: 37, lockedUsd: 40_000 });
+    expect(report.steps.resolved).toBe('ok');
+  });
+
   describe('chain-halt', () => {
     let d: RunningDrill;
     let report: DrillReport;

@@ -33,6 +33,8 @@ describe('fault: a chain RPC gone mid-run', () => {
       confirmations: CONFIRMATIONS,
       patch: (raw) => {
         raw.chains.arbitrum.rpc = [gate.url];
+        // SPEC §2: unobservable after this long without an RPC answer (default 2m)
+        raw.chains.arbitrum.unobservableAfter = '3s';
       },
     });
     service = await startService({ config, logger: silentLogger, listen: false, tickMs: 3_600_000, now: () => new Date(Date.now() + offsetMs) });

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANVIL_KEYS, freePort } from '../../src/chain/anvil.ts';
@@ -13,6 +14,7 @@ import { loadArtifact } from '../../src/chain/artifacts.ts';
 import { drillConfig } from '../../src/drill/bridge.ts';
 import { governanceTimingIssues } from '../../src/governance/snapshot/voting-period.ts';
 import { runCli } from '../support/cli.ts';
+import { startRemoteSigner } from '../support/remote-signer.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { GUARDIAN, GUARDIAN_KEY, deployGovernedTarget } from './support.ts';
 
@@ -66,6 +68,54 @@ describe('firebreak deploy', () => {
     const code = await chains.source.publicClient.getCode({ address });
     expect(code && code.length).toBeGreaterThan(2);
     expect(result.stdout + result.stderr).not.toContain(DEPLOY_KEY.slice(2));
+  });
+
+  it('deploys with a remote signer (eth_signTransaction without `to`), as Web3Signer and Clef answer', { timeout: 300_000 }, async () => {
+    const deployer = privateKeyToAccount(DEPLOY_KEY).address;
+    for (const flavour of ['web3signer', 'clef'] as const) {
+      const signer = await startRemoteSigner({ key: DEPLOY_KEY, flavour });
+      try {
+        const file = writeConfig(`remote-${flavour}.yaml`, { anchor: { chain: 'ethereum', registry: '0x0000000000000000000000000000000000000001', signer: { remote: signer.url, address: deployer } } });
+        const result = await runCli(['deploy', 'registry', '--config', file, '--json']);
+        expect(result.code, result.stderr).toBe(0);
+        const out = JSON.parse(result.stdout.trim()) as { address: Address; deployer: string };
+        expect(out.deployer).toBe(deployer);
+        expect(String(await read(out.address, 'PostmortemRegistry', 'owner')).toLowerCase()).toBe(deployer.toLowerCase());
+        // the creation was signed remotely: one eth_signTransaction, without a `to`
+        const signs = signer.calls.filter((c) => c.method === 'eth_signTransaction');
+        expect(signs).toHaveLength(1);
+        expect((signs[0]!.params[0] as Record<string, unknown>).to).toBeUndefined();
+        expect(result.stdout + result.stderr).not.toContain('secret-token-abc');
+      } finally {
+        await signer.stop();
+      }
+    }
+  });
+
+  it('a remote signer that will not sign the deployment is named with what to do instead', { timeout: 300_000 }, async () => {
+    const configured = privateKeyToAccount(ANVIL_KEYS[4]).address;
+    // the signer holds DEPLOY_KEY, the config names another address: it refuses eth_signTransaction
+    const signer = await startRemoteSigner({ key: DEPLOY_KEY });
+    try {
+      const file = writeConfig('remote-refuses.yaml', { anchor: { chain: 'ethereum', registry: '0x0000000000000000000000000000000000000001', signer: { remote: signer.url, address: configured } } });
+      const refused = await runCli(['deploy', 'registry', '--config', file]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`cannot deploy PostmortemRegistry with the remote signer at 127.0.0.1:`);
+      expect(refused.stderr).toContain(`refused eth_signTransaction: No key found for address ${configured}`);
+      expect(refused.stderr).toContain('deploy with --key-env NAME');
+      expect(refused.stderr).not.toContain('toLowerCase');
+      expect(refused.stderr).not.toContain('looks like a bug');
+      expect(refused.stderr).not.toContain('secret-token-abc');
+    } finally {
+      await signer.stop();
+    }
+    const dead = writeConfig('remote-dead.yaml', {
+      anchor: { chain: 'ethereum', registry: '0x0000000000000000000000000000000000000001', signer: { remote: `http://127.0.0.1:${await freePort()}/secret-token-abc/rpc`, address: configured } },
+    });
+    const unreachable = await runCli(['deploy', 'registry', '--config', dead]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/is unreachable .*To deploy: start it \(or fix the URL\) and run deploy again/);
+    expect(unreachable.stderr).not.toContain('secret-token-abc');
   });
 
   it('says what to fix without a key, with a wrong kind, or an unknown chain', { timeout: 300_000 }, async () => {

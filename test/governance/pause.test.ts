@@ -7,48 +7,31 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
-import { type IntegrationFactory, type Service, startService } from '../../src/app/service.ts';
+import type { IntegrationFactory, Service } from '../../src/app/service.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import type { Detection, Severity } from '../../src/core/types.ts';
 import type { Config } from '../../src/config/types.ts';
-import { createDeliveryWorker } from '../../src/delivery/worker.ts';
 import { createGovernanceIntegration } from '../../src/governance/integration.ts';
 import { createPauseDeliverer } from '../../src/governance/pause/deliverer.ts';
 import { createPauseSink } from '../../src/governance/pause/sink.ts';
 import { seedStuckBridge } from '../../src/drill/seed.ts';
 import type { EffectSink } from '../../src/store/effects.ts';
-import { claim, getByKey, listOutbox, recordProgress } from '../../src/store/outbox.ts';
-import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
-import { deployGovernedTarget, GUARDIAN, GUARDIAN_KEY, type GovernedTarget, waitFor } from './support.ts';
+import { getByKey, listOutbox } from '../../src/store/outbox.ts';
+import { crashAfterSigning, takeOver } from '../support/crash-after-signing.ts';
+import { useServiceBed } from '../support/service-bed.ts';
+import { deployGovernedTarget, GUARDIAN, GUARDIAN_KEY, pendingNonce, type GovernedTarget, stuckReading, waitFor } from './support.ts';
 
-let chains: DrillChains;
-const services: Service[] = [];
-
-beforeAll(async () => {
-  chains = await startDrillChains();
-}, 180_000);
-
-// a service's watchers poll both chains: stop each test's services so they do not pile up
-afterEach(async () => {
-  for (const service of services.splice(0)) await service.stop();
-});
-
-afterAll(async () => {
-  await chains?.stop();
-});
+const bed = useServiceBed();
 
 function governedConfig(fixture: GovernedTarget, options: { minSeverity?: Severity; playbooks?: string; pausable?: string } = {}): Config {
-  return configFor(chains.bridge, {
-    patch: (raw) => {
-      for (const chain of Object.values(raw.chains) as Array<Record<string, unknown>>) chain.pollIntervalMs = 1000;
-      raw.bridges[0].pausable = options.pausable ?? fixture.target;
-      if (options.playbooks) raw.playbooks = options.playbooks;
-      raw.governance = {
-        rollbackGovernor: { chain: 'ethereum', address: fixture.governor, signer: GUARDIAN_KEY, autoPause: [{ bridge: 'drill', minSeverity: options.minSeverity ?? 'S1' }] },
-      };
-    },
+  return bed.config((raw) => {
+    raw.bridges[0].pausable = options.pausable ?? fixture.target;
+    if (options.playbooks) raw.playbooks = options.playbooks;
+    raw.governance = {
+      rollbackGovernor: { chain: 'ethereum', address: fixture.governor, signer: GUARDIAN_KEY, autoPause: [{ bridge: 'drill', minSeverity: options.minSeverity ?? 'S1' }] },
+    };
   });
 }
 
@@ -61,32 +44,19 @@ const noticeSink: EffectSink = {
   },
 };
 
-async function start(config: Config, integrations: IntegrationFactory[] = [createGovernanceIntegration]): Promise<Service> {
-  const service = await startService({ config, logger: silentLogger, listen: false, tickMs: 60_000, integrations, sinks: [noticeSink] });
-  services.push(service);
-  return service;
+function start(config: Config, integrations: IntegrationFactory[] = [createGovernanceIntegration]): Promise<Service> {
+  return bed.start(config, { integrations, sinks: [noticeSink] });
 }
 
 function reading(severity: Severity): Detection {
-  return {
-    key: 'bridge:drill:stuck',
-    source: 'watcher',
-    kind: 'bridge-stuck',
-    bridgeId: 'drill',
-    title: 'Drill bridge: transfers stuck',
-    severity,
-    impact: { stuckTransfers: 60, lockedUsd: 150_000, oldestStuckSeconds: 3 * 3600, bridges: ['drill'] },
-    summary: `${severity} reading`,
-  };
+  return stuckReading(severity, { stuckTransfers: 60, lockedUsd: 150_000, oldestStuckSeconds: 3 * 3600, bridges: ['drill'] });
 }
 
-async function guardianNonce(): Promise<number> {
-  return chains.source.publicClient.getTransactionCount({ address: GUARDIAN, blockTag: 'pending' });
-}
+const guardianNonce = () => pendingNonce(bed.chains.source, GUARDIAN);
 
 describe('auto-pause', () => {
   it('pauses once when a watcher incident reaches S1, not again at S0', { timeout: 240_000 }, async () => {
-    const fixture = await deployGovernedTarget(chains.source);
+    const fixture = await deployGovernedTarget(bed.chains.source);
     const service = await start(governedConfig(fixture));
     const nonceBefore = await guardianNonce();
     const incident = (await service.engine.observe(reading('S1')))!;
@@ -96,7 +66,7 @@ describe('auto-pause', () => {
     });
     expect(await fixture.paused()).toBe(true);
     expect(await fixture.pausedUntil()).toBeGreaterThan(0n);
-    const receipt = await chains.source.publicClient.getTransactionReceipt({ hash: paused.txHash as Hex });
+    const receipt = await bed.chains.source.publicClient.getTransactionReceipt({ hash: paused.txHash as Hex });
     expect(receipt.status).toBe('success');
     expect(receipt.from.toLowerCase()).toBe(GUARDIAN.toLowerCase());
     const current = (await service.engine.get(incident.id))!;
@@ -124,7 +94,7 @@ describe('auto-pause', () => {
   });
 
   it('does not pause below minSeverity, for inbound alerts, or for a halted chain', { timeout: 240_000 }, async () => {
-    const fixture = await deployGovernedTarget(chains.source);
+    const fixture = await deployGovernedTarget(bed.chains.source);
     const service = await start(governedConfig(fixture, { minSeverity: 'S1' }));
     await service.engine.observe(reading('S2'));
     await service.engine.handleAlert(
@@ -148,7 +118,7 @@ describe('auto-pause', () => {
   });
 
   it('reports a refused simulation (target not allowed) and never retries it', { timeout: 240_000 }, async () => {
-    const fixture = await deployGovernedTarget(chains.source, { allowSeconds: null });
+    const fixture = await deployGovernedTarget(bed.chains.source, { allowSeconds: null });
     const service = await start(governedConfig(fixture));
     const nonceBefore = await guardianNonce();
     const incident = (await service.engine.observe(reading('S1')))!;
@@ -173,7 +143,7 @@ describe('auto-pause', () => {
   });
 
   it('on-chain rules: a used allowance refuses a second incident\'s pause; after expiry anyone lifts it; a stranger cannot pause', { timeout: 240_000 }, async () => {
-    const fixture = await deployGovernedTarget(chains.source, { allowSeconds: 600 });
+    const fixture = await deployGovernedTarget(bed.chains.source, { allowSeconds: 600 });
     const service = await start(governedConfig(fixture));
     const first = (await service.engine.observe(reading('S1')))!;
     await waitFor('the first pause', async () => (await service.engine.get(first.id))?.governance.find((g) => g.outcome === 'confirmed'));
@@ -190,19 +160,19 @@ describe('auto-pause', () => {
     const stranger = privateKeyToAccount(ANVIL_KEYS[5]);
     const abi = loadArtifact('RollbackGovernor').abi;
     await expect(
-      chains.source.publicClient.simulateContract({ address: fixture.governor, abi, functionName: 'pause', args: [fixture.target, `0x${'11'.repeat(32)}`], account: stranger.address }),
+      bed.chains.source.publicClient.simulateContract({ address: fixture.governor, abi, functionName: 'pause', args: [fixture.target, `0x${'11'.repeat(32)}`], account: stranger.address }),
     ).rejects.toThrow(/NotGuardian/);
-    await expect(chains.source.publicClient.simulateContract({ address: fixture.governor, abi, functionName: 'unpause', args: [fixture.target], account: stranger.address })).rejects.toThrow(
+    await expect(bed.chains.source.publicClient.simulateContract({ address: fixture.governor, abi, functionName: 'unpause', args: [fixture.target], account: stranger.address })).rejects.toThrow(
       /PauseNotExpired/,
     );
-    await chains.source.advance(601);
-    const hash = await chains.source.walletClient.writeContract({ address: fixture.governor, abi, functionName: 'unpause', args: [fixture.target], account: stranger, chain: chains.source.chain });
-    expect((await chains.source.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 })).status).toBe('success');
+    await bed.chains.source.advance(601);
+    const hash = await bed.chains.source.walletClient.writeContract({ address: fixture.governor, abi, functionName: 'unpause', args: [fixture.target], account: stranger, chain: bed.chains.source.chain });
+    expect((await bed.chains.source.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 })).status).toBe('success');
     expect(await fixture.paused()).toBe(false);
   });
 
   it('after a crash between signing and broadcasting, sends the same signed transaction', { timeout: 240_000 }, async () => {
-    const fixture = await deployGovernedTarget(chains.source);
+    const fixture = await deployGovernedTarget(bed.chains.source);
     const config = governedConfig(fixture);
     // the service only plans; this test plays the deliverer, crashing once
     const service = await start(config, [(ctx) => ({ name: 'governance-sink', sinks: [createPauseSink({ config: ctx.config, logger: ctx.logger })] })]);
@@ -211,36 +181,21 @@ describe('auto-pause', () => {
     const deliverer = createPauseDeliverer({ config, engine: service.engine, logger: silentLogger });
     const nonceBefore = await guardianNonce();
 
-    expect(await claim(service.store.db, row.id, 'first-process', new Date(), 1)).toBe(true);
-    let signed: { hash: Hex } | undefined;
-    await expect(
-      deliverer.deliver(row, {
-        logger: silentLogger,
-        progress: async (result) => {
-          await recordProgress(service.store.db, row.id, result);
-          signed = result as { hash: Hex };
-          throw new Error('process killed right after signing');
-        },
-      }),
-    ).rejects.toThrow('killed');
-    expect(signed?.hash).toMatch(/^0x[0-9a-f]{64}$/);
+    const signed = await crashAfterSigning(service.store.db, row, deliverer);
     expect(await guardianNonce()).toBe(nonceBefore); // nothing was broadcast
     expect(await fixture.paused()).toBe(false);
 
     // another process takes over the row once the claim has lapsed
-    const worker = createDeliveryWorker({ db: service.store.db, deliverers: [deliverer], logger: silentLogger, owner: 'second-process' });
-    await waitFor('the row to be delivered', async () => (await worker.drain()) > 0);
-    const done = (await getByKey(service.store.db, row.key))!;
-    expect(done.status).toBe('sent');
-    expect((done.result as { txHash: string }).txHash).toBe(signed!.hash);
+    const done = await takeOver(service.store.db, row, deliverer);
+    expect((done.result as { txHash: string }).txHash).toBe(signed.hash);
     expect(await fixture.paused()).toBe(true);
     expect(await guardianNonce()).toBe(nonceBefore + 1);
     const current = (await service.engine.get(incident.id))!;
-    expect(current.governance.filter((g) => g.kind === 'pause').map((g) => g.txHash)).toEqual([signed!.hash]);
+    expect(current.governance.filter((g) => g.kind === 'pause').map((g) => g.txHash)).toEqual([signed.hash]);
   });
 
   it('dryRun in the playbook records what would be sent and sends nothing', { timeout: 240_000 }, async () => {
-    const fixture = await deployGovernedTarget(chains.source);
+    const fixture = await deployGovernedTarget(bed.chains.source);
     const playbooks = mkdtempSync(join(tmpdir(), 'firebreak-playbooks-'));
     cpSync('playbooks', playbooks, { recursive: true });
     const runbook = join(playbooks, 'runbooks', 'bridge-stuck.yaml');
@@ -264,24 +219,24 @@ describe('auto-pause', () => {
 
   it('the seeded stuck bridge (S1 from the watchers) pauses its deposits', { timeout: 240_000 }, async () => {
     // the drill bridge itself is the target: governor allowed, pauser role granted
-    const fixture = await deployGovernedTarget(chains.source, { allowSeconds: null });
-    await fixture.allow(3600, chains.bridge.sourceAddress);
+    const fixture = await deployGovernedTarget(bed.chains.source, { allowSeconds: null });
+    await fixture.allow(3600, bed.chains.bridge.sourceAddress);
     const { loadArtifact } = await import('../../src/chain/artifacts.ts');
-    const hash = await chains.source.walletClient.writeContract({
-      address: chains.bridge.sourceAddress,
+    const hash = await bed.chains.source.walletClient.writeContract({
+      address: bed.chains.bridge.sourceAddress,
       abi: loadArtifact('DrillBridgeSource').abi,
       functionName: 'setPauser',
       args: [fixture.governor, true],
     });
-    await chains.source.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-    await seedStuckBridge(chains.bridge, 2);
-    const service = await start(governedConfig(fixture, { pausable: chains.bridge.sourceAddress }));
+    await bed.chains.source.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    await seedStuckBridge(bed.chains.bridge, 2);
+    const service = await start(governedConfig(fixture, { pausable: bed.chains.bridge.sourceAddress }));
     const incident = await waitFor('the watcher to open the incident', async () => (await service.engine.list()).find((i) => i.key === 'bridge:drill:stuck'), 150_000);
     expect(incident.source).toBe('watcher');
     expect(incident.severity).toBe('S1');
     const paused = await waitFor('the pause', async () => (await service.engine.get(incident.id))?.governance.find((g) => g.outcome === 'confirmed'), 150_000);
-    expect(paused.target).toBe(chains.bridge.sourceAddress.toLowerCase());
-    const isPaused = await chains.source.publicClient.readContract({ address: chains.bridge.sourceAddress, abi: loadArtifact('DrillBridgeSource').abi, functionName: 'paused' });
+    expect(paused.target).toBe(bed.chains.bridge.sourceAddress.toLowerCase());
+    const isPaused = await bed.chains.source.publicClient.readContract({ address: bed.chains.bridge.sourceAddress, abi: loadArtifact('DrillBridgeSource').abi, functionName: 'paused' });
     expect(isPaused).toBe(true);
   });
 });

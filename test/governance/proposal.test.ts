@@ -9,7 +9,7 @@ const templates = {
   'proposal.md': readFileSync('playbooks/templates/proposal.md', 'utf8'),
   'proposal-title.txt': readFileSync('playbooks/templates/proposal-title.txt', 'utf8'),
 };
-const snapshot = { hub: 'https://hub.snapshot.org', space: 'mydao.eth', network: 'ethereum', minSeverity: 'S1' as const, votingPeriodMs: 3 * 86_400_000 };
+const snapshot = { hub: 'https://hub.snapshot.org', space: 'mydao.eth', network: 'ethereum', minSeverity: 'S1' as const, votingPeriodMs: 3 * 86_400_000, bodyLimit: 10_000 };
 const impact = { stuckTransfers: 37, lockedUsd: 40_000, oldestStuckSeconds: 43_200, bridges: ['nft-bridge'], chains: ['ethereum', 'arbitrum'] };
 const incident = {
   id: 'INC-0007',

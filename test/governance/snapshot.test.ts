@@ -8,40 +8,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Address, type Hex, verifyTypedData } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Service, startService } from '../../src/app/service.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '../../src/app/service.ts';
 import type { Detection, Severity } from '../../src/core/types.ts';
 import type { Config } from '../../src/config/types.ts';
 import { type SnapshotHubStandIn, startSnapshotHub } from '../../src/drill/standins/snapshot-hub.ts';
 import { createGovernanceIntegration } from '../../src/governance/integration.ts';
 import { listOutbox } from '../../src/store/outbox.ts';
-import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
-import { deployGovernedTarget, GUARDIAN_KEY, type GovernedTarget, SNAPSHOT_KEY, waitFor } from './support.ts';
+import { useServiceBed } from '../support/service-bed.ts';
+import { deployGovernedTarget, GUARDIAN_KEY, type GovernedTarget, SNAPSHOT_KEY, stuckReading, waitFor } from './support.ts';
 
-let chains: DrillChains;
+const bed = useServiceBed();
 let hub: SnapshotHubStandIn;
-const services: Service[] = [];
 const CID = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi';
 
 beforeAll(async () => {
-  [chains, hub] = await Promise.all([startDrillChains(), startSnapshotHub()]);
+  hub = await startSnapshotHub();
 }, 180_000);
 
-// a service's watchers poll both chains: stop each test's services so they do not pile up
-afterEach(async () => {
-  for (const service of services.splice(0)) await service.stop();
-});
-
 afterAll(async () => {
-  await Promise.all([chains?.stop(), hub?.stop()]);
+  await hub?.stop();
 });
 
 function governedConfig(fixture: GovernedTarget | null, options: { signer?: boolean; dataDir?: string; ipfs?: boolean; proposalMin?: Severity } = {}): Config {
-  return configFor(chains.bridge, {
-    dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'firebreak-gov-')),
-    patch: (raw) => {
-      for (const chain of Object.values(raw.chains) as Array<Record<string, unknown>>) chain.pollIntervalMs = 1000;
+  return bed.config(
+    (raw) => {
       raw.governance = {
         snapshot: { hub: hub.url, space: 'drill.eth', network: 'ethereum', minSeverity: options.proposalMin ?? 'S1', votingPeriod: '3d', ...(options.signer === false ? {} : { signer: SNAPSHOT_KEY }) },
         ...(fixture
@@ -52,31 +43,25 @@ function governedConfig(fixture: GovernedTarget | null, options: { signer?: bool
       // without a status mirror the proposal does not wait for its CID
       if (options.ipfs === false) raw.ipfs = { enabled: false };
     },
-  });
+    { dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'firebreak-gov-')) },
+  );
 }
 
-async function start(config: Config): Promise<Service> {
-  const service = await startService({ config, logger: silentLogger, listen: false, tickMs: 60_000, integrations: [createGovernanceIntegration] });
-  services.push(service);
-  return service;
+function start(config: Config): Promise<Service> {
+  return bed.start(config, { integrations: [createGovernanceIntegration] });
 }
 
 function reading(severity: Severity): Detection {
-  return {
-    key: 'bridge:drill:stuck',
-    source: 'watcher',
-    kind: 'bridge-stuck',
-    bridgeId: 'drill',
-    title: 'Drill bridge: transfers stuck',
+  return stuckReading(
     severity,
-    impact: { stuckTransfers: 37, lockedUsd: 40_000, oldestStuckSeconds: 12 * 3600, bridges: ['drill'], chains: ['ethereum', 'arbitrum'] },
-    summary: `37 transfers stuck, $40,000 locked (${severity})`,
-  };
+    { stuckTransfers: 37, lockedUsd: 40_000, oldestStuckSeconds: 12 * 3600, bridges: ['drill'], chains: ['ethereum', 'arbitrum'] },
+    `37 transfers stuck, $40,000 locked (${severity})`,
+  );
 }
 
 describe('snapshot proposals', () => {
   it('one signed proposal per incident, with the incident id, mirror CID and the pause tx', { timeout: 240_000 }, async () => {
-    const fixture = await deployGovernedTarget(chains.source);
+    const fixture = await deployGovernedTarget(bed.chains.source);
     const service = await start(governedConfig(fixture));
     const before = hub.proposals.length;
     hub.failNext(429); // the first post is rate-limited: retried
@@ -113,7 +98,7 @@ describe('snapshot proposals', () => {
     expect(p!.message.body).toContain('$40,000');
     expect(p!.message.choices).toEqual(['For', 'Against', 'Abstain']);
     expect(p!.message.end - p!.message.start).toBe(3 * 86_400);
-    const head = Number(await chains.source.publicClient.getBlockNumber());
+    const head = Number(await bed.chains.source.publicClient.getBlockNumber());
     expect(p!.message.snapshot).toBeGreaterThan(0);
     expect(p!.message.snapshot).toBeLessThanOrEqual(head);
     expect(current.timeline.some((e) => e.kind === 'proposal' && e.text.includes(p!.id))).toBe(true);
@@ -126,7 +111,7 @@ describe('snapshot proposals', () => {
   });
 
   it('a pause fired after the proposal went out gets a follow-up asking to ratify it', { timeout: 240_000 }, async () => {
-    const fixture = await deployGovernedTarget(chains.source);
+    const fixture = await deployGovernedTarget(bed.chains.source);
     // proposals from S2, pauses from S1: the first proposal cannot name the pause
     const service = await start(governedConfig(fixture, { proposalMin: 'S2', ipfs: false }));
     const before = hub.proposals.length;
@@ -184,5 +169,40 @@ describe('snapshot proposals', () => {
     expect(tampered.status).toBe(401);
     expect((await tampered.json()).error_description).toBe('wrong signature');
     expect((await post({ sig })).status).toBe(400);
+  });
+
+  it('hostile notes stay out of the proposal, an emoji title is cut on code points, and the hub takes it', { timeout: 240_000 }, async () => {
+    const service = await start(governedConfig(null, { ipfs: false }));
+    const before = hub.proposals.length;
+    const title = `${'Bridge down '.repeat(20)}${'🚨'.repeat(30)}`;
+    const incident = (await service.engine.observe({ ...reading('S2'), title }))!;
+    await service.engine.addNote(incident.id, 'INTERNAL: the relayer key may have leaked <script>alert(1)</script> @everyone', 'discord:alice');
+    await service.engine.postUpdate(incident.id, { status: 'identified', message: 'The relayer is replaying the backlog.' }, 'discord:alice');
+    await service.engine.observe({ ...reading('S1'), title });
+    await waitFor('the proposal', async () => (await service.engine.get(incident.id))?.governance.find((g) => g.kind === 'proposal' && g.outcome === 'sent'), 150_000);
+    const [p] = hub.proposals.slice(before);
+    expect(p!.message.body).toContain('The relayer is replaying the backlog.');
+    expect(p!.message.body).not.toContain('INTERNAL');
+    expect(p!.message.body).not.toContain('<script>');
+    expect(p!.message.title.length).toBeLessThanOrEqual(256);
+    expect(JSON.stringify(p!.message.title)).not.toMatch(/\\ud[89ab]/i);
+    const [row] = await listOutbox(service.store.db, { incidentId: incident.id, channelPrefix: 'snapshot:' });
+    expect(row!.status).toBe('sent');
+  });
+
+  it('a proposal snapshot.js\'s schema refuses is never signed: failed for good, on the timeline', { timeout: 240_000 }, async () => {
+    const config = governedConfig(null, { ipfs: false });
+    config.playbooks.templates['proposal-title.txt'] = '   ';
+    const service = await start(config);
+    const before = hub.requests;
+    const incident = (await service.engine.observe(reading('S1')))!;
+    const entry = await waitFor('the failure on the timeline', async () =>
+      (await service.engine.get(incident.id))?.timeline.find((e) => e.kind === 'governance' && e.data?.outcome === 'failed'),
+    150_000);
+    expect(entry.text).toMatch(/^Snapshot proposal \(proposal\) failed and will not be retried: the Snapshot proposal does not pass snapshot\.js's proposal schema: \/name must NOT have fewer than 1 characters/);
+    const [row] = await listOutbox(service.store.db, { incidentId: incident.id, channelPrefix: 'snapshot:' });
+    expect(row!.status).toBe('failed');
+    expect(row!.attempts).toBe(1);
+    expect(hub.requests).toBe(before);
   });
 });

@@ -20,7 +20,10 @@ beforeAll(async () => {
   await chains.bridge.deposit([{ id: transferIdFor('pending', 0), token: DRILL_TOKENS.usdc.address, amount: 5n * 10n ** 6n }]);
   await chains.source.mine(2);
   await chains.destination.mine(2);
-  const config = configFor(chains.bridge, { patch: (raw) => void (raw.chains.arbitrum.haltedAfter = '4s') });
+  const config = configFor(chains.bridge, { patch: (raw) => {
+      raw.chains.arbitrum.haltedAfter = '4s';
+      raw.chains.arbitrum.unobservableAfter = '3s';
+    } });
   service = await startService({ config, logger: silentLogger, listen: false, tickMs: 60_000 });
 }, 240_000);
 

@@ -50,7 +50,8 @@ afterAll(async () => {
   await peer?.stop();
   await service?.stop();
   await chains?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  // a stopped helia node may still be flushing its datastore on a busy machine (ENOTEMPTY): retry
+  if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 describe('status mirror on IPFS', () => {

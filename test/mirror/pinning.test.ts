@@ -74,7 +74,7 @@ describe('remote pinning', () => {
     expect(failed.text).toContain('rejected the token (401)');
     expect(failed.text).not.toContain('wrong-token');
     const rows = await listOutbox(service.store.db, { limit: 100 });
-    expect(rows.filter((r) => r.channel === 'pin:1' && r.status === 'failed').length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.channel.startsWith('pin:1:') && r.status === 'failed').length).toBeGreaterThan(0);
     await service.stop();
     services.splice(services.indexOf(service), 1);
   }, 300_000);

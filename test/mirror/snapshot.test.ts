@@ -17,7 +17,7 @@ describe('status snapshot', () => {
         return wanted.slice(0, filter.limit ?? 200);
       },
     };
-    const config = { maintenance: [], bridges: [], chains: {} } as never;
+    const config = { maintenance: [], bridges: [], chains: {}, server: {} } as never;
     const snapshot = await liveSnapshot({ config, engine: engine as never, now: () => new Date(), pageName: 'Status', ipns: () => null });
     expect(snapshot.incidents.map((i) => i.id)).toContain('INC-0001');
     expect(snapshot.incidents.filter((i) => i.status === 'resolved')).toHaveLength(200);

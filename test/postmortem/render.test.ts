@@ -128,6 +128,27 @@ describe('postmortem generator', () => {
     expect(md).not.toMatch(/\b(fault of|blamed|blames|careless|negligen)/i);
   });
 
+  it('names a rollback with its transaction, who asked for it and the implementations', () => {
+    const incident = seedIncident();
+    const at = incident.timeline.at(-1)!.at;
+    const tx = `0x${'ab'.repeat(32)}`;
+    incident.timeline.push({
+      at,
+      kind: 'rollback',
+      actor: 'alice',
+      text: 'Rolled back',
+      data: { outcome: 'confirmed', chain: 'arbitrum', proxy: `0x${'11'.repeat(20)}`, fromImpl: `0x${'22'.repeat(20)}`, toImpl: `0x${'33'.repeat(20)}`, txHash: tx, requestedBy: 'alice' },
+    });
+    incident.governance.push({ kind: 'rollback', at, outcome: 'confirmed', chain: 'arbitrum', target: `0x${'11'.repeat(20)}`, txHash: tx });
+    const md = renderPostmortem(incident, { actionItems: seedActionItems(), messages: seedMessages() });
+    const actions = section(md, 'Actions taken');
+    expect(actions).toContain('### Rollback');
+    expect(actions).toContain(`rolled back from \`0x${'22'.repeat(20)}\` to \`0x${'33'.repeat(20)}\``);
+    expect(actions).toContain(`asked for by alice: tx \`${tx}\``);
+    expect(actions).toMatch(new RegExp(`\\| rollback \\| confirmed \\| arbitrum \\| ${tx} \\|`));
+    expect(render()).not.toContain('### Rollback');
+  });
+
   it('rejects a template with an unknown placeholder, accepts the shipped one', () => {
     expect(checkPostmortemTemplate(defaultPostmortemTemplate())).toEqual([]);
     expect(checkPostmortemTemplate('# {{title}} {{rootCause}}')[0]).toMatch(/unknown placeholder \{\{rootCause\}\}/);

@@ -11,10 +11,11 @@ import { createIncidentEngine } from '../../src/incidents/engine.ts';
 import { acquireLease, holdsLease, readLease, releaseLease } from '../../src/store/leases.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
-import { createTestDatabase, postgresAvailable } from '../support/postgres.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+import { requirePostgres } from '../support/requires.ts';
 import { until } from '../support/wait.ts';
 
-const pgUp = await postgresAvailable();
+const pgUp = await requirePostgres('leases and three instances on PostgreSQL (test/scale/leadership.test.ts)');
 if (!pgUp) console.warn('PostgreSQL not reachable at 127.0.0.1:5432: scale-out tests are SKIPPED');
 
 describe.skipIf(!pgUp)('leases on PostgreSQL', () => {

@@ -10,9 +10,10 @@ import { summarizePending } from '../../src/core/valuation.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { pendingSummary } from '../../src/store/pending.ts';
 import { type DepositRow, insertDeposits, insertFinalizations, pendingTransfers } from '../../src/store/transfers.ts';
-import { createTestDatabase, postgresAvailable } from '../support/postgres.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+import { requirePostgres } from '../support/requires.ts';
 
-const pgUp = await postgresAvailable();
+const pgUp = await requirePostgres('pending aggregates on PostgreSQL (test/store/pending.test.ts)');
 
 const T0 = 1_700_000_000;
 const row = fc.record({
@@ -58,7 +59,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
             if (r.finalized) finalized.push(deposit);
           });
           await insertDeposits(store.db, deposits);
-          await insertFinalizations(store.db, finalized.map((d) => ({ bridge, transferKey: d.transferKey, blockNumber: 1, blockTimestamp: T0, txHash: '0xf', logIndex: 0 })));
+          await insertFinalizations(store.db, finalized.map((d, i) => ({ bridge, transferKey: d.transferKey, blockNumber: 1, blockTimestamp: T0, txHash: '0xf', logIndex: i })));
 
           const all = (await pendingTransfers(store.db, bridge)).map((p) => ({ id: p.transferId, sourceTx: p.txHash, token: p.token, amount: p.amount, blockTimestamp: p.blockTimestamp }));
           const expected = summarizePending(all, cutoff, limit);
@@ -72,7 +73,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
     it('inside a transaction uses its handle', async () => {
       await insertDeposits(store.db, [{ bridge: 'trx', transferKey: '0x1', transferId: '1', blockNumber: 1, blockTimestamp: T0, txHash: '0x1', logIndex: 0, token: null, amount: 5n }]);
       const summary = await store.transaction((trx) => pendingSummary(trx, { bridge: 'trx', stuckCutoff: T0, list: 1 }));
-      expect(summary.tokens).toEqual([{ token: null, pending: 1, stuck: 1, stuckAmount: 5n, oldestStuckTimestamp: T0 }]);
+      expect(summary.tokens).toEqual([{ token: null, tokenId: null, waiting: 0, expired: 0, failed: 0, pending: 1, stuck: 1, stuckAmount: 5n, oldestStuckTimestamp: T0 }]);
     });
   });
 }

@@ -8,9 +8,10 @@ import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { deleteDepositsAbove, insertDeposits, insertFinalizations, pendingTransfers } from '../../src/store/transfers.ts';
 import type { StorageConfig } from '../../src/config/types.ts';
-import { createTestDatabase, postgresAvailable } from '../support/postgres.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+import { requirePostgres } from '../support/requires.ts';
 
-const pgUp = await postgresAvailable();
+const pgUp = await requirePostgres('the store on PostgreSQL (test/store/store.test.ts)');
 if (!pgUp) console.warn('PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL store tests are skipped');
 
 for (const kind of ['pglite', 'postgres'] as const) {

@@ -19,7 +19,8 @@ export interface PagerDutyStandin {
   events: PagerDutyEvent[];
   /** the status of every answer, in order */
   statuses: number[];
-  failNext(...statuses: Array<429 | 500>): void;
+  /** 400 answers as PagerDuty does for an invalid event (e.g. an unknown routing key) */
+  failNext(...statuses: Array<400 | 429 | 500>): void;
   /** forget the failures still queued */
   recover(): void;
   close(): Promise<void>;
@@ -55,6 +56,7 @@ export async function startPagerDutyStandin(): Promise<PagerDutyStandin> {
     const failure = failures.shift();
     if (failure === 429) return send(429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly.' });
     if (failure === 500) return send(500, { status: 'error', message: 'internal error' });
+    if (failure === 400) return send(400, { status: 'invalid event', message: 'Event object is invalid', errors: ["'routing_key' is invalid"] });
     let event: PagerDutyEvent;
     try {
       event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as PagerDutyEvent;

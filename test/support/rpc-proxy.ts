@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 export interface RpcProxy {
   url: string;
   /** every JSON-RPC call forwarded or refused, in order */
-  calls: Array<{ method: string; params: unknown[]; refused?: boolean }>;
+  calls: Array<{ method: string; params: unknown[]; refused?: boolean; logs?: Array<{ address: string; topics: string[]; transactionHash: string }> }>;
   /** refuse eth_getLogs spanning more than this many blocks */
   maxLogRange: number;
   /** answer every request with HTTP 503 */
@@ -77,6 +77,7 @@ export async function startRpcProxy(upstream: string, options: { maxLogRange?: n
       }
       state.calls.push({ method: call.method, params: call.params });
     }
+    const recorded = new Map(calls.map((call, i) => [call.id, state.calls[state.calls.length - calls.length + i]!]));
     const forward = calls.filter((call) => !refusals.has(call.id));
     let answers: unknown[] = [];
     if (forward.length > 0) {
@@ -89,6 +90,13 @@ export async function startRpcProxy(upstream: string, options: { maxLogRange?: n
       answers = Array.isArray(payload) ? payload : [payload];
     }
     const byId = new Map(answers.map((a) => [(a as { id: number }).id, a]));
+    // what eth_getLogs answered (address, topics, tx of each log): what crossed the wire
+    for (const call of forward) {
+      const result = (byId.get(call.id) as { result?: unknown } | undefined)?.result;
+      if (call.method === 'eth_getLogs' && Array.isArray(result)) {
+        recorded.get(call.id)!.logs = (result as Array<{ address: string; topics: string[]; transactionHash: string }>).map((l) => ({ address: l.address, topics: l.topics, transactionHash: l.transactionHash }));
+      }
+    }
     const out = calls.map((call) => refusals.get(call.id) ?? byId.get(call.id));
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(Array.isArray(body) ? out : out[0]));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScan, type ScanBridge } from '../../src/app/scan.ts';
 import { wireChains } from '../../src/app/watch.ts';
-import { REORG_WINDOW } from '../../src/chain/sync.ts';
+import { REORG_WINDOW, REORG_WINDOW_SECONDS } from '../../src/chain/sync.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { DRILL_TOKENS, transferIdFor } from '../../src/drill/bridge.ts';
 import { SEED, seedStuckBridge } from '../../src/drill/seed.ts';
@@ -28,8 +28,8 @@ describe('pairing below the reorg window', () => {
   beforeAll(async () => {
     chains = await startDrillChains();
     await seedStuckBridge(chains.bridge, 0);
-    // the whole seed history sinks below the reorg window
-    await Promise.all([chains.source.mine(REORG_WINDOW + 10), chains.destination.mine(REORG_WINDOW + 10)]);
+    // the whole seed history sinks below the reorg window (anvil mines a block a second: the window is 5 min of blocks)
+    await Promise.all([chains.source.mine(Math.max(REORG_WINDOW, REORG_WINDOW_SECONDS) + 10), chains.destination.mine(Math.max(REORG_WINDOW, REORG_WINDOW_SECONDS) + 10)]);
   }, 120_000);
   afterAll(async () => {
     await chains?.stop();

@@ -14,9 +14,10 @@ import { SEED, finalizeAll, seedStuckBridge } from '../../src/drill/seed.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { configFor, type DrillChains, startDrillChains } from '../support/drill.ts';
 import { deadUrl, startRpcProxy } from '../support/rpc-proxy.ts';
-import { createTestDatabase, postgresAvailable } from '../support/postgres.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+import { requirePostgres } from '../support/requires.ts';
 
-const pgUp = await postgresAvailable();
+const pgUp = await requirePostgres('scan on PostgreSQL (test/watchers/scan.test.ts)');
 
 function judged(bridge: ScanBridge | undefined) {
   if (!bridge || !bridge.judged) throw new Error(`bridge not judged: ${JSON.stringify(bridge)}`);
@@ -108,28 +109,26 @@ describe('edges of detection', () => {
     await chains?.stop();
   });
 
-  it('counts a token with no price config and no defaultToken as stuck and unpriced', async () => {
+  it('a token missing from `tokens`, deposited with 10^30 units: stuck, unpriced, shown, no severity, even with a defaultToken', async () => {
     const store = await memoryStore();
     try {
-      const unknownToken = '0x00000000000000000000000000000000000c0ffe' as const;
-      await chains.bridge.deposit([{ id: transferIdFor('unpriced', 0), token: unknownToken, amount: 5n }]);
-      await chains.source.advance(3600);
+      const junkToken = '0x00000000000000000000000000000000000c0ffe' as const;
+      await chains.bridge.deposit([{ id: transferIdFor('junk', 0), token: junkToken, amount: 10n ** 30n }]);
+      await chains.source.advance(3 * 3600); // past stuckAfter (30m) and S1's oldestStuck (2h)
       await chains.source.mine(2);
       const bridge = judged((await runScan({ config: configFor(chains.bridge), logger: silentLogger, store })).bridges[0]);
-      expect(bridge.stuck).toBe(1);
-      expect(bridge.unpriced).toBe(1);
-      expect(bridge.lockedUsd).toBe(0);
-      expect(bridge.transfers[0]).toMatchObject({ token: unknownToken, symbol: null, valueUsd: null, stuck: true });
-      // with a defaultToken the same transfer is valued
+      expect(bridge).toMatchObject({ stuck: 1, unpriced: 1, lockedUsd: 0, severity: null });
+      expect(bridge.transfers[0]).toMatchObject({ token: junkToken, symbol: null, valueUsd: null, stuck: true, amount: (10n ** 30n).toString() });
+      expect(bridge.warnings.some((w) => w.includes(junkToken) && /unpriced/.test(w))).toBe(true);
+      // defaultToken values only events without a token field: the junk token stays unpriced
       const withDefault = configFor(chains.bridge, {
         patch: (raw) => {
           raw.bridges[0].defaultToken = { symbol: 'ETH', decimals: 0, priceUsd: 3000 };
         },
       });
-      const valued = judged((await runScan({ config: withDefault, logger: silentLogger, store })).bridges[0]);
-      expect(valued.unpriced).toBe(0);
-      expect(valued.lockedUsd).toBe(15_000);
-      await chains.bridge.finalize([transferIdFor('unpriced', 0)]);
+      const still = judged((await runScan({ config: withDefault, logger: silentLogger, store })).bridges[0]);
+      expect(still).toMatchObject({ stuck: 1, unpriced: 1, lockedUsd: 0, severity: null });
+      await chains.bridge.finalize([transferIdFor('junk', 0)]);
       await chains.destination.mine(2);
     } finally {
       await store.close();

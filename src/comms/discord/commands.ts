@@ -1,12 +1,14 @@
 /**
  * The `/incident` slash command as Discord application command JSON (type 1 = chat input;
- * option types: 1 subcommand, 3 string). `firebreak discord register-commands` PUTs it.
+ * option types: 1 subcommand, 3 string), and the war room's message command "Add to timeline"
+ * (type 3: right-click a message → Apps). `firebreak discord register-commands` PUTs both.
  */
 import { INCIDENT_STATUSES, ROLES, SEVERITIES } from '../../core/types.ts';
+import { ADD_TO_TIMELINE } from '../warroom/scribe.ts';
 
 const STRING = 3;
 const SUBCOMMAND = 1;
-const incidentOption = { type: STRING, name: 'incident', description: 'incident id (default: the newest open incident)', required: false };
+const incidentOption = { type: STRING, name: 'incident', description: 'incident id (default: the war room\'s incident, or the only open one)', required: false };
 const choices = (values: readonly string[]) => values.map((value) => ({ name: value, value }));
 
 export const INCIDENT_COMMAND = {
@@ -58,7 +60,16 @@ export const INCIDENT_COMMAND = {
       description: 'Resolve the incident',
       options: [{ type: STRING, name: 'message', description: 'closing words', required: false }, incidentOption],
     },
+    {
+      type: SUBCOMMAND,
+      name: 'rollback',
+      description: 'Roll back a bad upgrade through the rollback governor (the allowance governance set)',
+      options: [{ type: STRING, name: 'proxy', description: "the proxy (default: the incident bridge's)", required: false }, incidentOption],
+    },
   ],
 } as const;
 
-export const COMMAND_DEFINITIONS = [INCIDENT_COMMAND];
+/** A message command has a name and no description; it arrives with the message it was used on. */
+export const ADD_TO_TIMELINE_COMMAND = { name: ADD_TO_TIMELINE, type: 3 } as const;
+
+export const COMMAND_DEFINITIONS = [INCIDENT_COMMAND, ADD_TO_TIMELINE_COMMAND];

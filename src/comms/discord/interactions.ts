@@ -15,11 +15,15 @@ import type { Incident, IncidentStatus, Role, Severity } from '../../core/types.
 import type { DiscordConfig } from '../../config/types.ts';
 import type { Db } from '../../store/store.ts';
 import { statusReply } from './replies.ts';
+import { escapeDiscord } from '../render.ts';
 import { createDiscordRest } from './deliver.ts';
 import { type REST, Routes } from 'discord.js';
+import { cutCodePoints } from '../../core/text.ts';
+import { incidentOfThread } from '../warroom/lookup.ts';
+import { type ChatMessage, type ScribeDeps, addToTimeline, pressStep } from '../warroom/scribe.ts';
 
 export const MAX_INTERACTION_AGE_MS = 5 * 60_000;
-export const MUTATING = new Set(['declare', 'ack', 'update', 'note', 'role', 'resolve']);
+export const MUTATING = new Set(['declare', 'ack', 'update', 'note', 'role', 'resolve', 'rollback']);
 const EPHEMERAL = 64;
 
 export interface InteractionDeps {
@@ -32,6 +36,8 @@ export interface InteractionDeps {
   deferAfterMs?: number;
   /** for the deferred reply (the interaction webhook); defaults to one built from `config` */
   rest?: REST;
+  /** the runbook steps of an incident (war-room step buttons); without it the buttons answer "no step" */
+  runbookSteps?: ScribeDeps['runbookSteps'];
 }
 
 /** The raw 32-byte Ed25519 public key (hex, as Discord shows it) as a node:crypto key. */
@@ -61,13 +67,24 @@ interface Interaction {
   type: number;
   application_id?: string;
   token?: string;
-  data?: { name: string; options?: CommandOption[] };
+  /** where it was used: a war room thread makes commands act on its incident */
+  channel_id?: string;
+  data?: {
+    name: string;
+    options?: CommandOption[];
+    /** application command type: 1 slash command, 3 message command */
+    type?: number;
+    target_id?: string;
+    resolved?: { messages: Record<string, ChatMessage> };
+    /** message components (type 3 interactions) */
+    custom_id?: string;
+  };
   member?: { roles?: string[]; user?: { id: string; username?: string } };
   user?: { id: string; username?: string };
 }
 
 function reply(content: string, ephemeral = false) {
-  return { type: 4, data: { content: content.slice(0, 2000), allowed_mentions: { parse: [] }, ...(ephemeral ? { flags: EPHEMERAL } : {}) } };
+  return { type: 4, data: { content: cutCodePoints(content, 2000), allowed_mentions: { parse: [] }, ...(ephemeral ? { flags: EPHEMERAL } : {}) } };
 }
 
 export function createDiscordInteractions(deps: InteractionDeps): Hono {
@@ -96,7 +113,8 @@ export function createDiscordInteractions(deps: InteractionDeps): Hono {
     const interaction = asInteraction(parsed);
     if (!interaction) return c.json({ error: 'body is not a Discord interaction (a JSON object)' }, 400);
     if (interaction.type === 1) return c.json({ type: 1 });
-    if (interaction.type !== 2 || !interaction.data) return c.json(reply('This interaction is not supported.', true));
+    // 2: application command (slash or message command), 3: message component (runbook buttons)
+    if ((interaction.type !== 2 && interaction.type !== 3) || !interaction.data) return c.json(reply('This interaction is not supported.', true));
     if (!interaction.id) return c.json({ error: 'interaction id is missing' }, 400);
     const fresh = await sql<{ id: string }>`insert into inbound_events (id, source, received_at)
       values (${`discord:${interaction.id}`}, 'discord', ${deps.now()}) on conflict (id) do nothing returning id`.execute(deps.db);
@@ -125,7 +143,16 @@ function asInteraction(value: unknown): Interaction | null {
   if (!isRecord(value)) return null;
   const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
   const person = (u: unknown) => (isRecord(u) && text(u.id) ? { id: text(u.id)!, username: typeof u.username === 'string' ? u.username : undefined } : undefined);
-  const data = isRecord(value.data) ? { name: typeof value.data.name === 'string' ? value.data.name : '', options: asOptions(value.data.options) } : undefined;
+  const data = isRecord(value.data)
+    ? {
+        name: typeof value.data.name === 'string' ? value.data.name : '',
+        options: asOptions(value.data.options),
+        type: typeof value.data.type === 'number' ? value.data.type : undefined,
+        target_id: text(value.data.target_id),
+        resolved: asResolved(value.data.resolved),
+        custom_id: typeof value.data.custom_id === 'string' ? value.data.custom_id : undefined,
+      }
+    : undefined;
   const member = isRecord(value.member)
     ? { roles: Array.isArray(value.member.roles) ? value.member.roles.filter((r): r is string => typeof r === 'string') : [], user: person(value.member.user) }
     : undefined;
@@ -134,10 +161,35 @@ function asInteraction(value: unknown): Interaction | null {
     type: typeof value.type === 'number' ? value.type : -1,
     application_id: text(value.application_id),
     token: typeof value.token === 'string' ? value.token : undefined,
+    channel_id: text(value.channel_id),
     data,
     member,
     user: person(value.user),
   };
+}
+
+/** `data.resolved.messages` of a message command: id → {content, author, timestamp, embeds}. */
+function asResolved(value: unknown): { messages: Record<string, ChatMessage> } | undefined {
+  if (!isRecord(value) || !isRecord(value.messages)) return undefined;
+  const messages: Record<string, ChatMessage> = {};
+  for (const [id, m] of Object.entries(value.messages)) {
+    if (!isRecord(m)) continue;
+    const author = isRecord(m.author) && (typeof m.author.id === 'string' || typeof m.author.id === 'number')
+      ? { id: String(m.author.id), username: typeof m.author.username === 'string' ? m.author.username : undefined, global_name: typeof m.author.global_name === 'string' ? m.author.global_name : undefined }
+      : undefined;
+    const embeds = Array.isArray(m.embeds)
+      ? m.embeds.filter(isRecord).map((e) => ({ title: typeof e.title === 'string' ? e.title : undefined, description: typeof e.description === 'string' ? e.description : undefined }))
+      : [];
+    messages[id] = {
+      id,
+      channel_id: typeof m.channel_id === 'string' ? m.channel_id : undefined,
+      content: typeof m.content === 'string' ? m.content : '',
+      timestamp: typeof m.timestamp === 'string' ? m.timestamp : undefined,
+      author,
+      embeds,
+    };
+  }
+  return { messages };
 }
 
 function asOptions(value: unknown): CommandOption[] | undefined {
@@ -166,6 +218,8 @@ function safeKey(hex: string, logger: Logger): KeyObject | null {
 }
 
 async function runCommand(deps: InteractionDeps, interaction: Interaction) {
+  const scribe = await warRoomAction(deps, interaction);
+  if (scribe) return reply(scribe.content, scribe.ephemeral);
   const sub = interaction.data!.options?.[0];
   if (interaction.data!.name !== 'incident' || !sub) return reply('Unknown command. Use /incident.', true);
   const options = Object.fromEntries((sub.options ?? []).map((o) => [o.name, String(o.value ?? '')]));
@@ -177,8 +231,8 @@ async function runCommand(deps: InteractionDeps, interaction: Interaction) {
     const allowed = deps.config?.allowedRoleIds ?? [];
     if (!roles.some((role) => allowed.includes(role))) {
       log.warn({ roles: interaction.member?.roles ?? [] }, 'refused: no allowed role');
-      const target = await targetIncident(deps.commands, options.incident).catch(() => null);
-      if (target) await deps.commands.logCommand(target.id, `Refused /incident ${sub.name} from Discord: no responder role.`, actor).catch(() => {});
+      const target = await targetIncident(deps, options.incident, interaction.channel_id).catch(() => null);
+      if (target && 'id' in target) await deps.commands.logCommand(target.id, `Refused /incident ${sub.name} from Discord: no responder role.`, actor).catch(() => {});
       return reply(`You need an incident-responder role to run /incident ${sub.name}. Nothing was changed.`, true);
     }
   }
@@ -188,8 +242,9 @@ async function runCommand(deps: InteractionDeps, interaction: Interaction) {
       log.info({ incident: incident.id }, 'declared from Discord');
       return reply(`Declared ${incident.id} (${incident.severity}): ${incident.title}`);
     }
-    const target = await targetIncident(deps.commands, options.incident);
+    const target = await targetIncident(deps, options.incident, interaction.channel_id);
     if (!target) return reply(options.incident ? `No incident ${options.incident}.` : 'There is no open incident.', true);
+    if ('refusal' in target) return reply(target.refusal, true);
     let incident: Incident;
     switch (sub.name) {
       case 'status':
@@ -210,6 +265,11 @@ async function runCommand(deps: InteractionDeps, interaction: Interaction) {
       case 'resolve':
         incident = await deps.commands.resolve(target.id, actor, options.message || undefined);
         return reply(`${incident.id} resolved.`);
+      case 'rollback': {
+        if (!deps.commands.requestRollback) return reply('No rollbacks are configured (governance.rollbackGovernor.rollbacks).', true);
+        const queued = await deps.commands.requestRollback(target.id, options.proxy || undefined, actor);
+        return reply(`${target.id}: rollback of ${queued.bridge} (${queued.proxy}) from ${queued.fromImpl} to ${queued.toImpl} queued; the transaction will be on the timeline.`);
+      }
       default:
         return reply(`Unknown subcommand ${sub.name}.`, true);
     }
@@ -219,9 +279,34 @@ async function runCommand(deps: InteractionDeps, interaction: Interaction) {
   }
 }
 
-/** The named incident, or the newest open one. */
-async function targetIncident(commands: IncidentCommands, id: string | undefined): Promise<Incident | null> {
-  if (id) return commands.get(id.trim().toUpperCase());
-  const open = await commands.list({ status: 'open', limit: 20 });
-  return open[0] ?? null;
+/**
+ * The named incident; else the incident whose war room the command was sent in; else the only open
+ * one. With several open and none named, nothing is guessed: the answer lists their ids.
+ */
+async function targetIncident(deps: InteractionDeps, id: string | undefined, channelId: string | undefined): Promise<Incident | { refusal: string } | null> {
+  if (id) return deps.commands.get(id.trim().toUpperCase());
+  const room = channelId ? await incidentOfThread(deps.db, channelId) : null;
+  if (room) return deps.commands.get(room);
+  const open = await deps.commands.list({ status: 'open', limit: 50 });
+  if (open.length <= 1) return open[0] ?? null;
+  const ids = open.map((i) => `${i.id} (${i.severity}) ${escapeDiscord(i.title)}`).join('\n');
+  return { refusal: `${open.length} incidents are open: name one with the incident option, or run the command in its war room thread. Nothing was changed.\n${ids}` };
+}
+
+/** The war room's scribe tools: the "Add to timeline" message command and the runbook step buttons. */
+async function warRoomAction(deps: InteractionDeps, interaction: Interaction): Promise<{ content: string; ephemeral: boolean } | null> {
+  const data = interaction.data!;
+  const user = interaction.member?.user ?? interaction.user;
+  const scribe: ScribeDeps = {
+    db: deps.db,
+    commands: deps.commands,
+    allowedRoleIds: deps.config?.allowedRoleIds ?? [],
+    runbookSteps: deps.runbookSteps ?? (() => []),
+  };
+  const base = { roles: interaction.member?.roles ?? [], actor: `discord:${user?.username ?? user?.id ?? 'unknown'}` };
+  if (interaction.type === 3) return pressStep(scribe, { ...base, customId: data.custom_id ?? '' });
+  if (data.type === 3) {
+    return addToTimeline(scribe, { ...base, channelId: interaction.channel_id, targetId: data.target_id, messages: data.resolved?.messages ?? {} });
+  }
+  return null;
 }

@@ -97,7 +97,7 @@ export function createPagingParts(ctx: PagingPartsContext, options: { releaseEve
       if (!row.incidentId || !(row.channel.startsWith('pagerduty:') || row.channel.startsWith('webhook:')) || event.outcome === 'retry') return;
       const what = describe(row.channel, row.kind);
       const text = event.outcome === 'sent' ? `Sent ${what}` : `Failed to send ${what}: ${event.error ?? 'unknown error'}`;
-      await engine.record(row.incidentId, [{ kind: 'message', text, actor: 'firebreak', data: { channel: row.channel, outcome: event.outcome } }]);
+      await engine.record(row.incidentId, [{ kind: 'message', text, actor: 'firebreak', data: { channel: row.channel, outcome: event.outcome, outbox: row.id } }]);
     },
     start() {
       if (config.maintenance.length === 0 || timer) return;

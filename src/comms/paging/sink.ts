@@ -16,6 +16,7 @@ import type { EffectSink } from '../../store/effects.ts';
 import { type OutboxInsert, enqueue } from '../../store/outbox.ts';
 import type { Db } from '../../store/store.ts';
 import { windowHolding } from './maintenance.ts';
+import { cutCodePoints } from '../../core/text.ts';
 
 export const PAGE_ROW_KIND = 'page';
 export const UNPAGE_ROW_KIND = 'unpage';
@@ -50,7 +51,7 @@ const WEBHOOK_TIMELINE_ENTRIES = 50;
 
 export function pagerDutySummary(incident: Incident): string {
   // PagerDuty caps the summary at 1024 characters
-  return `[${incident.severity}] ${incident.id}: ${incident.title}`.slice(0, 1024);
+  return cutCodePoints(`[${incident.severity}] ${incident.id}: ${incident.title}`, 1024);
 }
 
 export function createPagingSink(config: Config): EffectSink {

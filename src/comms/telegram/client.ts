@@ -12,6 +12,8 @@ export interface SendMessageInput {
   text: string;
   parseMode?: 'MarkdownV2' | 'HTML';
   replyToMessageId?: number;
+  /** a forum topic of the chat (war rooms) */
+  messageThreadId?: number;
 }
 
 export interface SentMessage {
@@ -30,6 +32,8 @@ export interface TelegramClient {
   sendMessage(input: SendMessageInput): Promise<SentMessage>;
   /** edit a message in place; 'not modified' counts as done */
   editMessageText(input: EditMessageInput): Promise<void>;
+  /** any other Bot API method (forum topics, webhooks), failures mapped like the rest */
+  call(method: string, payload: Record<string, unknown>): Promise<unknown>;
 }
 
 /** the message to edit is gone (deleted in the chat): post a new one instead */
@@ -42,16 +46,17 @@ export function createTelegramClient(config: Pick<TelegramConfig, 'token' | 'api
   if (!config.token) throw new FirebreakError('telegram.token is not set', { code: 'config' });
   const telegram = new Telegram(config.token, { apiRoot: config.apiRoot });
 
-  async function call(method: 'sendMessage' | 'editMessageText', payload: Record<string, unknown>): Promise<unknown> {
+  async function call(method: string, payload: Record<string, unknown>): Promise<unknown> {
     try {
       // callApi (not sendMessage) so that the request can carry an abort signal
-      return await telegram.callApi(method, payload as never, { signal: AbortSignal.timeout(timeoutMs) as never });
+      return await telegram.callApi(method as never, payload as never, { signal: AbortSignal.timeout(timeoutMs) as never });
     } catch (error) {
       throw telegramFailure(error);
     }
   }
 
   return {
+    call,
     async sendMessage(input) {
       const payload: Record<string, unknown> = {
         chat_id: input.chatId,
@@ -59,6 +64,7 @@ export function createTelegramClient(config: Pick<TelegramConfig, 'token' | 'api
         link_preview_options: { is_disabled: true },
       };
       if (input.parseMode) payload.parse_mode = input.parseMode;
+      if (input.messageThreadId !== undefined) payload.message_thread_id = input.messageThreadId;
       if (input.replyToMessageId !== undefined) {
         payload.reply_to_message_id = input.replyToMessageId;
         payload.allow_sending_without_reply = true;

@@ -15,7 +15,8 @@ import type { Logger } from '../../core/log.ts';
 import type { TelegramConfig } from '../../config/types.ts';
 import type { Db } from '../../store/store.ts';
 import type { TelegramClient } from './client.ts';
-import { parseCommand, runCommand } from './commands.ts';
+import { type QuotedMessage, parseCommand, runCommand } from './commands.ts';
+import { incidentOfTopic } from '../warroom/lookup.ts';
 
 export interface TelegramWebhookDeps {
   config: TelegramConfig;
@@ -34,7 +35,33 @@ interface TelegramUpdate {
     text?: string;
     chat?: { id: number | string };
     from?: { id: number; username?: string; is_bot?: boolean };
+    /** a forum topic (war rooms) */
+    message_thread_id?: number;
+    reply_to_message?: TelegramRepliedMessage;
   };
+}
+
+interface TelegramRepliedMessage {
+  message_id?: unknown;
+  text?: unknown;
+  caption?: unknown;
+  date?: unknown;
+  from?: { id?: unknown; username?: unknown; first_name?: unknown; last_name?: unknown };
+  /** the service message that opened a forum topic: every message in a topic "replies" to it */
+  forum_topic_created?: unknown;
+}
+
+/** The message a command replied to, unless it is only the topic's opening (no real reply). */
+function quotedOf(chatId: string, message: NonNullable<TelegramUpdate['message']>): QuotedMessage | undefined {
+  const replied = message.reply_to_message;
+  if (!replied || typeof replied !== 'object' || replied.forum_topic_created !== undefined) return undefined;
+  if (typeof replied.message_id !== 'number' || replied.message_id === message.message_thread_id) return undefined;
+  const text = typeof replied.text === 'string' ? replied.text : typeof replied.caption === 'string' ? replied.caption : '';
+  const from = replied.from ?? {};
+  const name = [from.first_name, from.last_name].filter((p): p is string => typeof p === 'string').join(' ');
+  const author = typeof from.username === 'string' ? `@${from.username}` : name || (typeof from.id === 'number' ? String(from.id) : 'unknown');
+  const at = typeof replied.date === 'number' ? new Date(replied.date * 1000).toISOString() : null;
+  return { chatId, messageId: replied.message_id, text, author, at };
 }
 
 export const TELEGRAM_SECRET_HEADER = 'X-Telegram-Bot-Api-Secret-Token';
@@ -56,7 +83,7 @@ export function telegramWebhookRoutes(deps: TelegramWebhookDeps): Hono {
   const { config, logger } = deps;
   const app = new Hono();
   // chats that hear about incidents may ask for the status; allowed users may ask anywhere
-  const knownChats = new Set(Object.values(config.chats).filter((id): id is string => typeof id === 'string'));
+  const knownChats = new Set([...Object.values(config.chats), config.warRoomChat].filter((id): id is string => typeof id === 'string'));
 
   app.post('/webhooks/telegram', async (c) => {
     const given = c.req.header(TELEGRAM_SECRET_HEADER);
@@ -99,7 +126,11 @@ export function telegramWebhookRoutes(deps: TelegramWebhookDeps): Hono {
         reply = 'This chat is not configured for Firebreak (telegram.chats).';
         log.warn({}, 'telegram command from an unknown chat refused');
       } else {
-        const outcome = await runCommand(deps.commands, command, sender, config.allowedUserIds);
+        // in a war room topic, the command acts on its incident; a reply quotes the message replied to
+        const topic = typeof message.message_thread_id === 'number' && chatId === config.warRoomChat ? message.message_thread_id : null;
+        const room = topic !== null && !command.incidentId ? await incidentOfTopic(deps.db, chatId, topic) : null;
+        const quoted = command.name === 'note' && !command.text ? quotedOf(chatId, message) : undefined;
+        const outcome = await runCommand(deps.commands, { ...command, incidentId: command.incidentId ?? room, quoted }, sender, config.allowedUserIds);
         reply = outcome.reply;
         log.info({ incident: outcome.incidentId, refused: outcome.refused }, 'telegram command');
       }
@@ -112,7 +143,12 @@ export function telegramWebhookRoutes(deps: TelegramWebhookDeps): Hono {
 
     if (deps.client) {
       try {
-        await deps.client.sendMessage({ chatId, text: reply, replyToMessageId: typeof message.message_id === 'number' ? message.message_id : undefined });
+        await deps.client.sendMessage({
+          chatId,
+          text: reply,
+          replyToMessageId: typeof message.message_id === 'number' ? message.message_id : undefined,
+          messageThreadId: typeof message.message_thread_id === 'number' ? message.message_thread_id : undefined,
+        });
       } catch (error) {
         log.warn({ reason: reasonOf(error) }, 'telegram reply failed');
       }

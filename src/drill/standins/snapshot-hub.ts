@@ -3,11 +3,15 @@
  * `{address, sig, data: {domain, types, message}}`, checks the EIP-712 signature the way the hub
  * does (recovering the signer from the domain, types and message it received), and answers
  * `{id, ipfs, relayer}`. The drill points `governance.snapshot.hub` here; tests read `proposals`
- * and can make it answer 429 / 500 for a while.
+ * and can make it answer 429 / 500 for a while. Like the real sequencer it refuses what snapshot.js's
+ * proposal schema refuses (`wrong proposal format`) and bodies over the space's limit (`proposal body
+ * length can not exceed 10000 characters`), with HTTP 400 `client_error`.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type Address, type Hex, keccak256, toBytes, verifyTypedData } from 'viem';
+import { proposalSchemaProblems } from '../../governance/snapshot/client.ts';
+import type { ProposalMessage } from '../../governance/snapshot/proposal.ts';
 
 export interface ReceivedProposal {
   id: string;
@@ -29,6 +33,9 @@ export interface SnapshotHubStandIn {
   stop(): Promise<void>;
 }
 
+/** the sequencer's answers (snapshot-sequencer src/ingestor.ts, src/writer/proposal.ts; 400 client_error) */
+const refusal = (description: string) => ({ error: 'client_error', error_description: description });
+
 const ENVELOPE_ERROR = { error: 'client_error', error_description: 'wrong envelope format' };
 
 function isEnvelope(body: unknown): body is { address: string; sig: string; data: { domain: Record<string, unknown>; types: Record<string, Array<{ name: string; type: string }>>; message: Record<string, unknown> } } {
@@ -47,7 +54,16 @@ function isEnvelope(body: unknown): body is { address: string; sig: string; data
   );
 }
 
-export async function startSnapshotHub(options: { host?: string; port?: number } = {}): Promise<SnapshotHubStandIn> {
+export interface SnapshotHubOptions {
+  host?: string;
+  port?: number;
+  /** the space's body limit, as the sequencer's `space.<type>.body_limit` (default space 10,000; turbo 40,000) */
+  bodyLimit?: number;
+  turbo?: boolean;
+}
+
+export async function startSnapshotHub(options: SnapshotHubOptions = {}): Promise<SnapshotHubStandIn> {
+  const bodyLimit = options.bodyLimit ?? (options.turbo ? 40_000 : 10_000);
   const proposals: ReceivedProposal[] = [];
   const failures: number[] = [];
   const state = { requests: 0 };
@@ -68,6 +84,7 @@ export async function startSnapshotHub(options: { host?: string; port?: number }
       return c.json(ENVELOPE_ERROR, 400);
     }
     if (!isEnvelope(body)) return c.json(ENVELOPE_ERROR, 400);
+    if (JSON.stringify(body).length > 1e5) return c.json(refusal('too large message'), 400);
     const { address, sig, data } = body;
     const primaryType = Object.keys(data.types)[0]!;
     let valid = false;
@@ -82,9 +99,10 @@ export async function startSnapshotHub(options: { host?: string; port?: number }
       return c.json({ error: 'client_error', error_description: 'wrong from' }, 400);
     }
     if (primaryType !== 'Proposal') return c.json({ error: 'client_error', error_description: `unsupported type ${primaryType}` }, 400);
-    if (!message.title || !Array.isArray(message.choices) || message.choices.length === 0 || !(Number(message.end) > Number(message.start))) {
-      return c.json({ error: 'client_error', error_description: 'invalid proposal' }, 400);
-    }
+    // the sequencer validates the payload with snapshot.js's own schema, then the space's limits
+    if ((await proposalSchemaProblems(message as unknown as ProposalMessage)).length > 0) return c.json(refusal('wrong proposal format'), 400);
+    if (!(Number(message.end) > Number(message.start))) return c.json(refusal('invalid proposal'), 400);
+    if (message.body.length > bodyLimit) return c.json(refusal(`proposal body length can not exceed ${bodyLimit} characters`), 400);
     // the hub's id is the hash of the signed envelope: posting the same signed message again is the same proposal
     const id = keccak256(toBytes(JSON.stringify({ address: address.toLowerCase(), sig, data })));
     const ipfs = `bafkrei${id.slice(2, 54)}`;

@@ -1,6 +1,6 @@
 /**
  * Plans auto-pauses: on `severity-reached`, one outbox row per incident and autoPause entry
- * (`governor:pause`, idempotency key `<incident>:pause:<bridge>`), so a worsening incident (S1 → S0)
+ * (`governor:pause:<chain>:<target>`, idempotency key `<incident>:pause:<bridge>`), so a worsening incident (S1 → S0)
  * or a replanned effect never pauses twice. Only rows here; the transaction is sent by the deliverer.
  */
 import type { Logger } from '../../core/log.ts';
@@ -10,6 +10,14 @@ import { enqueue } from '../../store/outbox.ts';
 import { pausesFor } from '../policy.ts';
 
 export const PAUSE_CHANNEL = 'governor:pause';
+
+/**
+ * One ordered channel per chain and target: a pause retrying against a dead RPC holds back only
+ * pauses of the same target on the same chain, never those of other bridges or chains.
+ */
+export function pauseChannel(chain: string, target: string): string {
+  return `${PAUSE_CHANNEL}:${chain}:${target.toLowerCase()}`;
+}
 
 export interface PausePayload {
   incidentId: string;
@@ -45,7 +53,7 @@ export function createPauseSink(deps: { config: Config; logger: Logger }): Effec
           dryRun: plan.dryRun,
           summary: `${plan.dryRun ? '[dry run] ' : ''}pause ${plan.bridge} (${plan.target}) through the rollback governor on ${plan.chain} for ${incident.id}`,
         };
-        return { key: pauseKey(incident.id, plan.bridge, plan.chain, plans.length > 1), incidentId: incident.id, channel: PAUSE_CHANNEL, kind: 'pause', payload };
+        return { key: pauseKey(incident.id, plan.bridge, plan.chain, plans.length > 1), incidentId: incident.id, channel: pauseChannel(plan.chain, plan.target), kind: 'pause', payload };
       });
       const queued = await enqueue(trx, rows, now);
       if (queued.length > 0) deps.logger.info({ incident: incident.id, severity: effect.severity, keys: queued }, 'auto-pause planned');

@@ -7,8 +7,8 @@
  * non-JSON answer, with the Response itself. 429 / 5xx / network failures are retryable; anything
  * else the hub refused (bad signature, unknown space, not allowed to propose) is permanent.
  */
-import type { Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { signerAccount, signerAddress } from '../../chain/signer.ts';
+import type { SignerSpec } from '../../config/types.ts';
 import { FirebreakError, RetryableError, reasonOf } from '../../core/errors.ts';
 import type { ProposalMessage } from './proposal.ts';
 
@@ -18,20 +18,68 @@ export interface HubReceipt {
   relayer?: unknown;
 }
 
-type SnapshotModule = { Client712: new (hub: string) => { proposal(signer: unknown, address: string, message: ProposalMessage): Promise<unknown> } };
+type SnapshotModule = {
+  Client712: new (hub: string) => { proposal(signer: unknown, address: string, message: ProposalMessage): Promise<unknown> };
+  schemas: { proposal: unknown };
+  utils: { validateSchema(schema: unknown, data: unknown, options?: { snapshotEnv?: string; spaceType?: string }): true | Array<{ instancePath?: string; message?: string; params?: unknown }> };
+};
 
 async function loadSnapshot(): Promise<SnapshotModule> {
   const mod = (await import('@snapshot-labs/snapshot.js')) as unknown as { default?: SnapshotModule } & SnapshotModule;
   return mod.default ?? mod;
 }
 
-export function proposerAddress(key: Hex): string {
-  return privateKeyToAccount(key).address;
+export async function proposerAddress(signer: SignerSpec): Promise<string> {
+  return signerAddress(signer);
+}
+
+/**
+ * The proposal as the hub's sequencer checks it: its payload (`title` → `name`, plugins → metadata,
+ * exactly as the sequencer's ingestor maps them) against snapshot.js's own `schemas.proposal`, and
+ * the body against the space's limit. Throws a permanent error saying what to fix; checked before
+ * signing, so a proposal the hub would refuse is never signed and never silently lost.
+ */
+export async function validateProposal(message: ProposalMessage, bodyLimit: number): Promise<void> {
+  const problems = await proposalSchemaProblems(message);
+  if (message.body.length > bodyLimit) problems.push(`/body is ${message.body.length} characters; the hub takes at most ${bodyLimit} (governance.snapshot.bodyLimit)`);
+  if (problems.length > 0) {
+    throw new FirebreakError(`the Snapshot proposal does not pass snapshot.js's proposal schema: ${problems.join('; ')}`, {
+      code: 'snapshot_invalid',
+      details: { problems, fix: 'check playbooks/templates/proposal-title.txt and proposal.md, and governance.snapshot.bodyLimit' },
+    });
+  }
+}
+
+/** What snapshot.js's `schemas.proposal` finds wrong with the sequencer's payload of this message (none: []). */
+export async function proposalSchemaProblems(message: Pick<ProposalMessage, 'title' | 'body' | 'choices' | 'start' | 'end' | 'snapshot' | 'type'> & Partial<ProposalMessage>): Promise<string[]> {
+  const snapshot = await loadSnapshot();
+  let plugins: unknown = {};
+  try {
+    plugins = JSON.parse(message.plugins ?? '{}');
+  } catch {
+    plugins = null;
+  }
+  const payload = {
+    name: message.title,
+    body: message.body,
+    discussion: message.discussion || '',
+    choices: message.choices,
+    privacy: message.privacy,
+    labels: message.labels ?? [],
+    start: message.start,
+    end: message.end,
+    snapshot: message.snapshot,
+    metadata: { plugins },
+    type: message.type,
+    app: message.app || '',
+  };
+  const verdict = snapshot.utils.validateSchema(snapshot.schemas.proposal, payload, { snapshotEnv: 'default', spaceType: 'default' });
+  return verdict === true ? [] : (verdict ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
 }
 
 /** Sign `message` with `key` and post it to `hub`. The key never leaves this function. */
-export async function submitProposal(hub: string, key: Hex, message: ProposalMessage): Promise<HubReceipt> {
-  const account = privateKeyToAccount(key);
+export async function submitProposal(hub: string, signerSpec: SignerSpec, message: ProposalMessage): Promise<HubReceipt> {
+  const account = await signerAccount(signerSpec);
   // ethers-v5-compatible signer surface (all snapshot.js uses of it)
   const signer = {
     getAddress: async () => account.address,

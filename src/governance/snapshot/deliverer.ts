@@ -18,7 +18,7 @@ import { listOutbox, type OutboxRow } from '../../store/outbox.ts';
 import type { Db } from '../../store/store.ts';
 import { chainClients } from '../chain.ts';
 import { governanceNotice, type IncidentRecorder, recordGovernance } from '../record.ts';
-import { proposerAddress, submitProposal } from './client.ts';
+import { proposerAddress, submitProposal, validateProposal } from './client.ts';
 import { draftProposal, type ProposalMessage, PROPOSAL_TYPES, SNAPSHOT_DOMAIN } from './proposal.ts';
 import type { ProposalPayload } from './sink.ts';
 
@@ -107,9 +107,11 @@ export function createProposalDeliverer(options: ProposalDelivererOptions): Deli
           failedPause,
           block: await latestBlock(snapshot),
           now: now(),
-          from: snapshot.signer ? proposerAddress(snapshot.signer) : '',
+          from: snapshot.signer ? await proposerAddress(snapshot.signer) : '',
         });
       const suffix = p.ratify ? '-ratify' : '';
+      // what the hub would refuse is never signed or drafted (a refusal is permanent: on the timeline)
+      await validateProposal(message, snapshot.bodyLimit);
 
       if (draftOnly) {
         const draftPath = writeDraft(incident.id, snapshot, message, suffix);

@@ -9,6 +9,7 @@
  */
 import type { GovernanceAction, Incident } from '../../core/types.ts';
 import type { SnapshotConfig } from '../../config/types.ts';
+import { cutCodePoints, cutWithEllipsis } from '../../core/text.ts';
 
 export const PROPOSAL_TITLE_TEMPLATE = 'proposal-title.txt';
 export const PROPOSAL_BODY_TEMPLATE = 'proposal.md';
@@ -71,6 +72,61 @@ export interface DraftInput {
   from: string;
 }
 
+/** snapshot.js's proposal schema: `name` (the title) at most 256 characters */
+const TITLE_MAX = 256;
+/** one timeline line in the body */
+const ENTRY_MAX = 280;
+
+/**
+ * The timeline a proposal shows: what the public was told (detection, severity and status changes,
+ * posted updates, recovery) and the pause. Internal notes, roles, pages, messages and commands stay
+ * internal: the proposal is public forever.
+ */
+const PUBLIC_TIMELINE_KINDS = new Set(['detected', 'declared', 'severity', 'update', 'cleared', 'recurred', 'resolved', 'pause']);
+
+export function publicTimeline(incident: Incident): Array<{ at: string; text: string }> {
+  return incident.timeline
+    .filter((e) => PUBLIC_TIMELINE_KINDS.has(e.kind))
+    .map((e) => ({
+      at: e.at,
+      // a severity change is told without who made it (actors are internal)
+      text: e.kind === 'severity' && typeof e.data?.from === 'string' && typeof e.data?.to === 'string' ? `Severity changed from ${e.data.from} to ${e.data.to}.` : e.text,
+    }));
+}
+
+/** The first entry (detection) and the newest `keep − 1`, each line cut to `lineMax`. */
+function timelineText(entries: Array<{ at: string; text: string }>, keep: number, lineMax: number): string {
+  if (entries.length === 0) return '- (no entries yet)';
+  const line = (e: { at: string; text: string }) => `- ${e.at.slice(0, 16).replace('T', ' ')} — ${cutWithEllipsis(e.text.replace(/\s+/g, ' '), lineMax)}`;
+  if (entries.length <= keep) return entries.map(line).join('\n');
+  const newest = keep > 1 ? entries.slice(-(keep - 1)) : [];
+  const left = entries.length - 1 - newest.length;
+  return [line(entries[0]!), `- … ${left} more ${left === 1 ? 'entry' : 'entries'}: the full timeline is on the status mirror`, ...newest.map(line)].join('\n');
+}
+
+/**
+ * The body within the hub's limit (Snapshot refuses longer ones): the free texts from outside are
+ * shortened first, then the timeline summarised (fewer, shorter entries); impact and the mirror CID
+ * always stay. Lengths in UTF-16 units, as the hub counts.
+ */
+function fitBody(template: string, vars: Record<string, string>, timeline: Array<{ at: string; text: string }>, limit: number): string {
+  const shortTexts = { summary: cutWithEllipsis(vars.summary!, 2_000), title: cutWithEllipsis(vars.title!, 160), question: cutWithEllipsis(vars.question!, 200), pause: cutWithEllipsis(vars.pause!, 1_000) };
+  const attempts: Array<Record<string, string>> = [
+    {},
+    // texts from outside (alert summaries, titles, revert reasons) first, then the timeline
+    shortTexts,
+    ...[10, 5, 3, 1].map((keep) => ({ ...shortTexts, timeline: timelineText(timeline, keep, 160) })),
+    { timeline: timelineText(timeline, 1, 80), summary: cutWithEllipsis(vars.summary!, 280), title: cutWithEllipsis(vars.title!, 80), question: cutWithEllipsis(vars.question!, 120), pause: cutWithEllipsis(vars.pause!, 280) },
+  ];
+  for (const change of attempts) {
+    const body = fill(template, { ...vars, ...change });
+    if (body.length <= limit) return body;
+  }
+  // an operator's template longer than the limit: keep its beginning, then impact and the mirror
+  const tail = `\n\n### Impact\n\n${vars.impact}\n\nStatus mirror: ${vars.mirror}\n`;
+  return cutWithEllipsis(fill(template, vars), Math.max(0, limit - tail.length)) + tail;
+}
+
 function fill(template: string, vars: Record<string, string>): string {
   return template.replace(/\{\{\s*([A-Za-z]+)\s*\}\}/g, (whole, name: string) => (name in vars ? vars[name]! : whole));
 }
@@ -98,14 +154,9 @@ export function draftProposal(input: DraftInput): ProposalMessage {
     : failedPause
       ? `An automatic pause was attempted and did not happen: ${failedPause.reason ?? failedPause.outcome}.`
       : 'No pause was fired.';
-  const timeline = incident.timeline
-    .filter((e) => !['reading', 'message', 'page', 'page_held'].includes(e.kind))
-    .slice(-15)
-    .map((e) => `- ${e.at.slice(0, 16).replace('T', ' ')} — ${e.text.replace(/\s+/g, ' ')}`)
-    .join('\n');
   const vars: Record<string, string> = {
     id: incident.id,
-    title: incident.title,
+    title: cutCodePoints(incident.title, TITLE_MAX),
     question,
     severity: incident.severity,
     status: incident.status,
@@ -119,17 +170,18 @@ export function draftProposal(input: DraftInput): ProposalMessage {
     ].join('\n'),
     pause: pauseText,
     choices,
-    timeline: timeline || '- (no entries yet)',
+    timeline: timelineText(publicTimeline(incident), 15, ENTRY_MAX),
     mirror: incident.mirror.cid ? `ipfs://${incident.mirror.cid}` : 'not published yet',
   };
+  const bodyTemplate = input.templates[PROPOSAL_BODY_TEMPLATE] ?? DEFAULT_BODY;
   const start = Math.floor(input.now.getTime() / 1000);
   return {
     from: input.from,
     space: input.snapshot.space,
     timestamp: start,
     type: 'basic',
-    title: fill(input.templates[PROPOSAL_TITLE_TEMPLATE] ?? DEFAULT_TITLE, vars).trim().slice(0, 256),
-    body: fill(input.templates[PROPOSAL_BODY_TEMPLATE] ?? DEFAULT_BODY, vars),
+    title: cutCodePoints(fill(input.templates[PROPOSAL_TITLE_TEMPLATE] ?? DEFAULT_TITLE, vars).trim(), TITLE_MAX),
+    body: fitBody(bodyTemplate, vars, publicTimeline(incident), input.snapshot.bodyLimit),
     discussion: '',
     choices: ['For', 'Against', 'Abstain'],
     labels: [],

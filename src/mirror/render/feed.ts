@@ -1,5 +1,5 @@
 /** The Atom feed of public status updates (RFC 4287), newest first. Pure. */
-import { SEVERITY_LABEL, type StatusSnapshot, openIncidents, publicUpdates, recentlyResolved } from './public.ts';
+import { SEVERITY_LABEL, type StatusSnapshot, incidentLink, openIncidents, publicUpdates, recentlyResolved } from './public.ts';
 import { escapeXml as x } from './text.ts';
 
 export function renderFeed(snapshot: StatusSnapshot, options: { limit?: number } = {}): string {
@@ -15,7 +15,7 @@ export function renderFeed(snapshot: StatusSnapshot, options: { limit?: number }
 <title>${x(snapshot.page.name)} status</title>
 <updated>${x(updated)}</updated>
 <author><name>${x(snapshot.page.name)}</name></author>
-<link rel="alternate" type="text/html" href="./"/>
+<link rel="alternate" type="text/html" href="${x(snapshot.page.url ?? './')}"/>
 ${entries
   .map(
     ({ incident, update }) => `<entry>
@@ -23,7 +23,7 @@ ${entries
 <title>${x(`[${incident.status === 'resolved' ? 'Resolved' : SEVERITY_LABEL[incident.severity]}] ${incident.title} — ${update.status}`)}</title>
 <updated>${x(update.at)}</updated>
 <published>${x(update.at)}</published>
-<link rel="alternate" type="text/html" href="./#${x(incident.id)}"/>
+<link rel="alternate" type="text/html" href="${x(snapshot.page.url ? incidentLink(snapshot, incident.id) : `./#${incident.id}`)}"/>
 <content type="text">${x(update.body)}</content>
 </entry>`,
   )

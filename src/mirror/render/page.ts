@@ -19,6 +19,7 @@ import {
   recentlyResolved,
   upcomingMaintenance,
 } from './public.ts';
+import { bridgeHistory, HISTORY_DAYS, renderHistoryBar, renderSparkline } from './charts.ts';
 import { escapeHtml as e, formatSpan } from './text.ts';
 
 export interface PageOptions {
@@ -30,9 +31,9 @@ export interface PageOptions {
 
 const CSS = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#111;--muted:#4a4a4a;--card:#f4f5f7;--line:#d0d4da;
---ok:#0b6b2f;--minor:#7a4d00;--major:#a12a00;--critical:#9b0020;--maint:#1d4f91}
+--ok:#0b6b2f;--minor:#7a4d00;--major:#a12a00;--critical:#9b0020;--maint:#1d4f91;--low:#5b6b00}
 @media (prefers-color-scheme:dark){:root{--bg:#111418;--fg:#f2f2f2;--muted:#c4c8ce;--card:#1c2128;--line:#3a414b;
---ok:#7ee2a0;--minor:#ffd27a;--major:#ffab85;--critical:#ff9aa9;--maint:#9cc3ff}}
+--ok:#7ee2a0;--minor:#ffd27a;--major:#ffab85;--critical:#ff9aa9;--maint:#9cc3ff;--low:#d7e37a}}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:46rem;margin:0 auto;padding:1rem;overflow-wrap:anywhere}h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.25rem;margin:1.5rem 0 .5rem}
 h3{font-size:1.1rem;margin:0 0 .25rem}.banner{border-radius:.5rem;padding:1rem;font-weight:700;font-size:1.15rem;border:2px solid currentColor}
@@ -42,6 +43,10 @@ article,.card{background:var(--card);border:1px solid var(--line);border-radius:
 ol.updates{list-style:none;padding:0;margin:.5rem 0 0}ol.updates li{border-top:1px solid var(--line);padding:.5rem 0}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.35rem .25rem;border-bottom:1px solid var(--line)}
 a{color:inherit}footer{color:var(--muted);font-size:.9rem;margin:2rem 0 1rem}code{font-size:.85rem;word-break:break-all}
+figure{margin:.75rem 0}.history svg{display:block;width:100%;height:2.25rem}.axis{display:flex;justify-content:space-between;margin:.1rem 0 0;font-size:.8rem}
+.d-ok{fill:var(--ok)}.d-maint{fill:var(--maint)}.d-critical{fill:var(--critical)}.d-major{fill:var(--major)}.d-minor{fill:var(--minor)}.d-low{fill:var(--low)}
+.spark svg{display:block;width:100%;height:3rem;background:var(--bg);border:1px solid var(--line);border-radius:.25rem}
+.spark-line{fill:none;stroke:var(--major);stroke-width:2}.spark-area{fill:var(--major);opacity:.15}.spark figcaption{margin-top:.2rem}
 `;
 
 export function renderStatusPage(snapshot: StatusSnapshot, options: PageOptions = {}): string {
@@ -90,6 +95,11 @@ ${components.map((c) => `<tr><td>${e(c.name)}</td><td>${e(COMPONENT_LABEL[c.stat
 </tbody>
 </table>
 </section>
+<section aria-labelledby="history-h">
+<h2 id="history-h">Past ${HISTORY_DAYS} days</h2>
+${snapshot.components.bridges.map((b) => renderHistoryBar(b.name, bridgeHistory(snapshot.incidents, snapshot.maintenance, b.id, snapshot.generatedAt))).join('\n')}
+<p class="meta">One bar per UTC day, coloured by the worst incident that day: green none, blue maintenance, then low, minor, major, critical.</p>
+</section>
 <section aria-labelledby="resolved-h">
 <h2 id="resolved-h">Recently resolved</h2>
 ${resolved.length === 0 ? '<p>Nothing resolved in the last 7 days.</p>' : resolved.map(renderResolved).join('\n')}
@@ -117,6 +127,7 @@ function renderIncident(incident: Incident, snapshot: StatusSnapshot, shown: num
 <p><strong>Impact:</strong> ${e(impactSentence(incident.impact))}${
     bridgeNames.length ? ` ${bridgeNames.length === 1 ? 'Bridge' : 'Bridges'}: ${e(bridgeNames.join(', '))}.` : ''
   }</p>
+${renderSparkline(incident, snapshot.generatedAt)}
 ${due ? `<p class="meta">Next update due by <time datetime="${e(due)}">${e(formatUtc(due))}</time>.</p>` : ''}
 ${updates.length ? `<ol class="updates" reversed>${updates.map((u) => `<li><time datetime="${e(u.at)}">${e(formatUtc(u.at))}</time> · <strong>${e(u.status)}</strong><br>${e(u.body)}</li>`).join('')}</ol>` : ''}
 </article>`;

@@ -19,7 +19,11 @@ export interface PublicUpdate {
 
 /** Everything the renderers need; built by the mirror from the store, or by tests. */
 export interface StatusSnapshot {
-  page: { name: string };
+  /**
+   * `url`: the status page's absolute address (from `server.publicUrl`), for links in the public
+   * documents; without it they link relatively, and only to public routes.
+   */
+  page: { name: string; url?: string | null };
   generatedAt: Date;
   /** open incidents and recently resolved ones (the renderers pick) */
   incidents: Incident[];
@@ -27,6 +31,17 @@ export interface StatusSnapshot {
   components: { bridges: Array<{ id: string; name: string }>; chains: string[] };
   /** IPNS name of the mirror, when there is one (the page cannot contain its own CID) */
   ipns?: string | null;
+}
+
+/** The status page's address under `server.publicUrl` (its `/status` route); null without one. */
+export function statusPageUrl(publicUrl: string | undefined | null): string | null {
+  if (!publicUrl) return null;
+  return new URL('status', publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).toString();
+}
+
+/** Link to an incident on the public status page: absolute with a public URL, else `/status#id` (never a protected route). */
+export function incidentLink(snapshot: StatusSnapshot, incidentId: string): string {
+  return `${snapshot.page.url ?? '/status'}#${encodeURIComponent(incidentId)}`;
 }
 
 export const RESOLVED_SHOWN_FOR_MS = 7 * 86_400_000;

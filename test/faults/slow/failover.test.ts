@@ -18,7 +18,8 @@ import { seedStuckBridge } from '../../../src/drill/seed.ts';
 import { type DiscordStandin, startDiscordStandin } from '../../../src/drill/standins/discord.ts';
 import { type DrillChains, startDrillChains } from '../../support/drill.ts';
 import { held } from '../../support/faults.ts';
-import { createTestDatabase, postgresAvailable } from '../../support/postgres.ts';
+import { createTestDatabase } from '../../support/postgres.ts';
+import { requirePostgres } from '../../support/requires.ts';
 import { freePort, untilOk as until } from '../../support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,7 +32,7 @@ async function api<T>(port: number, path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-const pgUp = await postgresAvailable();
+const pgUp = await requirePostgres('the failover fault test on PostgreSQL (test/faults/slow/failover.test.ts)');
 if (!pgUp) console.warn('PostgreSQL not reachable at 127.0.0.1:5432: the failover fault test is SKIPPED');
 
 describe.skipIf(!pgUp)('fault: SIGKILL of the leader mid-delivery, three instances on PostgreSQL', () => {
@@ -101,25 +102,29 @@ describe.skipIf(!pgUp)('fault: SIGKILL of the leader mid-delivery, three instanc
     const incidents = await api<Array<{ id: string; key: string }>>(followers[0]!, '/api/incidents');
     expect(incidents.filter((incident) => incident.key.startsWith('bridge:'))).toHaveLength(1);
 
-    // every Discord row of the outbox reaches a final state, and the messages Discord holds are
-    // exactly the ones our records know: nothing lost, no orphan (= a duplicate) message
+    // every Discord row of the outbox (channels and the war room thread) reaches a final state, and
+    // the messages Discord holds are exactly the ones our records know: nothing lost, no orphan
+    // (= a duplicate) message
     const db = new pg.Client({ connectionString: database.url });
     db.on('error', () => {});
     await db.connect();
     try {
       const rows = await until('every Discord row delivered', async () => {
         const result = await db.query<{ status: string; result: { messageId?: string } | null }>(
-          "select status, result from outbox where channel like 'discord:%'",
+          "select status, result from outbox where channel like 'discord:%' or channel like 'warroom-discord:%'",
         );
         const open = result.rows.filter((row) => ['pending', 'sending', 'held'].includes(row.status));
         return result.rows.some((row) => row.status === 'sent') && open.length === 0 ? result.rows : null;
       });
       expect(rows.filter((row) => row.status === 'failed')).toEqual([]);
-      const known = new Set(rows.filter((row) => row.status === 'sent').map((row) => row.result?.messageId));
+      // room-open, rename and close rows make no message (their result names the thread)
+      const known = new Set(rows.filter((row) => row.status === 'sent' && row.result?.messageId).map((row) => row.result!.messageId));
       const made = standin.messages.map((m) => m.id);
       expect(new Set(made).size).toBe(made.length);
       for (const id of made) expect(known.has(id), `message ${id} is not in the outbox records`).toBe(true);
       for (const id of known) expect(made).toContain(id);
+      // the war room was opened once, although the leader died while Discord was making it
+      expect(standin.threads).toHaveLength(1);
       const nonces = standin.messages.map((m) => m.nonce);
       expect(new Set(nonces).size).toBe(nonces.length);
     } finally {

@@ -10,11 +10,11 @@ import { silentLogger } from '../../../src/core/log.ts';
 import { finalizeAll, seedStuckBridge } from '../../../src/drill/seed.ts';
 import { configFor, type DrillChains, startDrillChains } from '../../support/drill.ts';
 import { held } from '../../support/faults.ts';
-import { type PgCluster, pgClusterAvailable, startPgCluster } from '../../support/pg-cluster.ts';
+import { type PgCluster, startPgCluster } from '../../support/pg-cluster.ts';
+import { requirePostgresBinaries } from '../../support/requires.ts';
 import { untilOk as until } from '../../support/wait.ts';
 
-const available = pgClusterAvailable();
-if (!available) console.warn('no PostgreSQL binaries: the PostgreSQL-restart fault test is SKIPPED');
+const available = requirePostgresBinaries('the PostgreSQL-restart fault test');
 
 describe.skipIf(!available)('fault: PostgreSQL restarted under the service', () => {
   let chains: DrillChains;
