@@ -20,6 +20,8 @@ function recorder() {
 }
 
 let drill: RunningDrill | null = null;
+/** the progress lines of the drill under test: a failed step's reason goes into the assertion message */
+let lastEvents: Array<{ event: string; step?: string; text: string }> = [];
 afterEach(async () => {
   await drill?.stop();
   drill = null;
@@ -27,6 +29,7 @@ afterEach(async () => {
 
 async function start(scenario: Scenario) {
   const { events, progress } = recorder();
+  lastEvents = events;
   drill = await startDrill({ scenario, port: 0, logger: silentLogger, progress });
   return { drill, events };
 }
@@ -35,7 +38,7 @@ async function start(scenario: Scenario) {
 function expectModuleSteps(d: RunningDrill, steps: Record<string, string>): void {
   for (const [step, outcome] of Object.entries(steps)) {
     if (d.missing.includes(step)) expect(outcome, step).toBe('missing');
-    else expect(outcome, step).toBe('ok');
+    else expect(outcome, `${step}: ${lastEvents.find((e) => e.event === 'fail' && e.step === step)?.text ?? ''}`).toBe('ok');
   }
 }
 
