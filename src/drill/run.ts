@@ -118,6 +118,8 @@ export function createDrillRunner(ctx: DrillRunContext) {
         return;
       }
       if (ctx.scenario === 'chain-halt') await restartChain(bridge.destination);
+      // the relayer's one account sends both: a traffic round in flight would take the same nonce
+      await ctx.traffic.pause();
       if (bridge.nft && stuckItems.length > 0) await bridge.nft.mint(stuckItems);
       else await bridge.finalize(pending);
       ctx.traffic.resume();
