@@ -12,6 +12,7 @@ import { type BridgeJudgement, isHalted, judgeBridge } from '../watchers/bridge.
 import { createPriceBook } from '../watchers/prices.ts';
 import { watchedOriginOf } from '../watchers/exploit/unbacked.ts';
 import { wireChains } from './watch.ts';
+import { createTableStatistics } from '../store/statistics.ts';
 
 export interface ScanChain {
   head: number | null;
@@ -95,6 +96,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       logger,
     });
     const bridges: ScanBridge[] = [];
+    // what the pass wrote, analyzed before the judgements read it (PGlite has no autovacuum)
+    const statistics = createTableStatistics({ db: store.db, logger });
     for (const bridge of config.bridges) {
       const source = heads[bridge.source.chain];
       const destination = heads[bridge.destination.chain];
@@ -110,6 +113,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
         continue;
       }
       await settle(bridge.id);
+      await statistics.refresh();
       const judgement = await judgeBridge(store.db, {
         bridge,
         policy: config.severityPolicy,

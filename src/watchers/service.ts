@@ -19,6 +19,7 @@ import { getChainStatus, saveChainStatus } from '../store/checkpoints.ts';
 import type { Store } from '../store/store.ts';
 import { type BridgeJudgement, isHalted, judgeBridge } from './bridge.ts';
 import { createPriceBook } from './prices.ts';
+import { createTableStatistics } from '../store/statistics.ts';
 import { createBackingWatch } from './exploit/backing.ts';
 import { watchedOriginOf } from './exploit/unbacked.ts';
 import type { TokenPrice } from '../core/valuation.ts';
@@ -33,6 +34,8 @@ export function isRateLimited(error: unknown): boolean {
 
 /** time a pass spends on backfills after the tip (the tip is read again by the next pass) */
 const BACKFILL_BUDGET_MS = 1_000;
+/** the transfer tables' planner statistics are looked at most this often (before a judgement) */
+const STATISTICS_CHECK_MS = 5_000;
 /** price feeds are read again at most this often (and decimals() once per feed) */
 const PRICE_REFRESH_MS = 15_000;
 
@@ -195,6 +198,10 @@ export function createWatchService(options: WatchServiceOptions) {
     return syncs[bridge.source.chain]!.caughtUp(keys.source) && syncs[bridge.destination.chain]!.caughtUp(keys.destination);
   }
 
+  // judging reads the transfer tables with anti-joins: stale statistics make them quadratic
+  const statistics = createTableStatistics({ db: store.db, logger });
+  let statisticsCheckedAt = -Infinity;
+
   // one price book across passes, renewed every PRICE_REFRESH_MS; decimals() are read once per feed
   const decimals = new Map<string, number>();
   let prices: { book: ReturnType<typeof createPriceBook>; at: number } | undefined;
@@ -216,6 +223,10 @@ export function createWatchService(options: WatchServiceOptions) {
 
   async function judgeAll(): Promise<void> {
     const prices = priceBook();
+    if (now() - statisticsCheckedAt >= STATISTICS_CHECK_MS) {
+      statisticsCheckedAt = now();
+      await statistics.refresh();
+    }
     for (const bridge of config.bridges) {
       const source = chains.get(bridge.source.chain)!;
       const destination = chains.get(bridge.destination.chain)!;
