@@ -42,8 +42,14 @@ const PREFETCH_DEPTH = 2;
 export const REORG_WINDOW = 256;
 /** ... and at least this much chain time: 256 blocks are 51 min on Ethereum but 64 s on Arbitrum. */
 export const REORG_WINDOW_SECONDS = 300;
-/** a provider's block cap is probed again after this long (limits get lifted, plans upgraded) */
-const CEILING_TTL_MS = 30 * 60_000;
+/**
+ * Ranges accepted at the range ceiling before one range at twice it is tried. Providers' caps move
+ * (a refusal under load, a failover endpoint with a larger cap, a plan upgraded): probing after a
+ * count of ranges recovers within minutes of a backfill, where the former fixed 30-minute expiry
+ * left it crawling at the low cap meanwhile (and then jumped to maxRange, costing a run of
+ * refusals). A refused probe costs one request; the next waits for as many accepted ranges again.
+ */
+export const CEILING_PROBE_AFTER = 32;
 
 /** The reorg window in blocks for `confirmations` finality, given the chain's seconds per block. */
 export function reorgWindowBlocks(confirmations: number, secondsPerBlock: number | undefined): number {
@@ -212,7 +218,8 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   const initialRange = Math.min(options.initialRange ?? 16, maxRange);
   /** below the smallest range the provider refused for its block count (chain-wide) */
   let ceiling = maxRange;
-  let ceilingSetAt = 0;
+  /** ranges accepted at the ceiling since it moved or was last probed: a probe is due at CEILING_PROBE_AFTER */
+  let atCeiling = 0;
   const sizings = new Map<string, Sizing>();
   let headState: ChainHeadState | undefined;
   /** the latest header of the last poll (its parent hash is known: a range ending there need not read it again) */
@@ -248,6 +255,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     return Promise.all([
       getHeaders(rpc, missing).then((read) => wanted.map((n) => read.find((h) => h.number === n) ?? known.find((h) => h.number === n)!)),
       readLogs(group, from, to).catch((error: unknown) => {
+        // only a range refusal sizes ranges; a rate limit (RateLimitedError) is thrown on and never moves the ceiling
         if (error instanceof RangeTooLargeError) return error;
         throw error;
       }),
@@ -525,8 +533,25 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
    * still be reorganized are read as separate ranges; sources store them differently).
    */
   function rangeEnd(lane: Lane, from: number, head: ChainHeadState): number {
-    const range = Math.min(sizing(lane.key).range, ceiling);
-    return Math.min(from + range - 1, head.confirmed, lane.cap, from <= head.finalized ? head.finalized : Infinity);
+    const wanted = sizing(lane.key).range;
+    const end = (range: number) => Math.min(from + range - 1, head.confirmed, lane.cap, from <= head.finalized ? head.finalized : Infinity);
+    // a probe when the lane wants at least the ceiling: one range only (its outcome moves the ceiling or not)
+    if (atCeiling >= CEILING_PROBE_AFTER && ceiling < maxRange && wanted >= ceiling) {
+      const probe = end(Math.min(2 * ceiling, maxRange));
+      if (probe - from + 1 > ceiling) {
+        atCeiling = 0;
+        log.debug({ ceiling, probe: probe - from + 1, lane: lane.key }, 'probing above the range ceiling');
+        return probe;
+      }
+    }
+    return end(Math.min(wanted, ceiling));
+  }
+
+  function moveCeiling(to: number): void {
+    if (to === ceiling) return;
+    log.debug({ ceiling: to, was: ceiling }, to > ceiling ? 'range ceiling raised' : 'range ceiling lowered');
+    ceiling = to;
+    atCeiling = 0;
   }
 
   function followerCursor(points: Map<string, Checkpoint>): number | undefined {
@@ -585,16 +610,15 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     }
     if (blocks === 1) throw new FirebreakError(`${chain.name}: the provider refuses even one block of logs`, { cause: error });
     if (said.maxBlocks && said.maxBlocks > 0) {
-      ceiling = Math.min(ceiling, said.maxBlocks);
-      ceilingSetAt = now();
-      size.range = Math.min(size.range, ceiling, blocks - 1);
+      // the provider named its cap: taken as the ceiling, also above it (a refused probe learns the cap it hit)
+      moveCeiling(Math.min(said.maxBlocks, blocks - 1, maxRange));
+      size.range = Math.min(size.range, ceiling);
     } else if (said.byResults) {
       // too many results here: this dense stretch needs smaller ranges, the provider's block limit is not lower
       size.range = Math.max(1, Math.floor(blocks / 2));
     } else {
-      // the provider's limit lies below this size: not above it again until the ceiling expires
-      ceiling = Math.min(ceiling, blocks - 1);
-      ceilingSetAt = now();
+      // the provider's limit lies below this size: not above it again until a probe passes
+      moveCeiling(Math.min(ceiling, blocks - 1));
       size.range = Math.max(1, size.largestAccepted, Math.min(Math.floor(blocks / 2), ceiling));
       if (size.range >= blocks) size.range = Math.max(1, Math.floor(blocks / 2));
     }
@@ -604,6 +628,9 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   /** size the next range from the density just seen, toward `targetLogs` per response */
   function accepted(lane: Lane, blocks: number, logs: number): void {
     const size = sizing(lane.key);
+    // a range above the ceiling went through (a probe): the provider takes that much now
+    if (blocks > ceiling) moveCeiling(blocks);
+    else if (blocks === ceiling && ceiling < maxRange) atCeiling++;
     size.largestAccepted = Math.max(size.largestAccepted, blocks);
     // below a refused size, grow halfway to it (the provider's limit is found in a few steps)
     const grown =
@@ -705,13 +732,6 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     for (const entry of logs) entry.blockTimestamp ??= byNumber.get(entry.blockNumber)!.timestamp;
   }
 
-  function expireCeiling(): void {
-    if (ceiling < maxRange && now() - ceilingSetAt > CEILING_TTL_MS) {
-      ceiling = maxRange;
-      log.debug({ ceiling }, 'range ceiling expired: probing larger ranges again');
-    }
-  }
-
   /** verify checkpoints when due; true when a reorg was handled */
   async function checkReorg(points: Map<string, Checkpoint>): Promise<boolean> {
     if (!verifyPending) return false;
@@ -731,7 +751,6 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     if (!headState) await pollHead();
     const head = headState!;
     const points = await loadCheckpoints();
-    expireCeiling();
     if (await checkReorg(points)) return false;
     const { follower, backfills } = lanes(points, head);
     const lane = follower && follower.at < head.confirmed ? follower : backfills.find((b) => b.at < Math.min(b.cap, head.confirmed));
@@ -750,7 +769,6 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   async function follow(): Promise<void> {
     if (!headState) await pollHead();
     const points = await loadCheckpoints();
-    expireCeiling();
     for (let i = 0; i < 10_000; i++) {
       const head = headState!;
       if (await checkReorg(points)) continue;

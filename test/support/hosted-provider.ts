@@ -39,8 +39,8 @@ export interface HostedProvider {
   lagBlocks: number;
   /** eth_chainId answered instead of the chain's (another network) */
   chainId: number | undefined;
-  /** what was asked and how it was answered, in order */
-  calls: Array<{ method: string; outcome: 'ok' | 'rate-limited' | 'range' | 'batch'; at: number }>;
+  /** what was asked and how it was answered, in order (eth_getLogs answered or refused for its range: the blocks asked) */
+  calls: Array<{ method: string; outcome: 'ok' | 'rate-limited' | 'range' | 'batch'; at: number; blocks?: { from: number; to: number } }>;
   count(outcome: HostedProvider['calls'][number]['outcome'], method?: string): number;
   close(): Promise<void>;
 }
@@ -79,8 +79,8 @@ export async function startHostedProvider(
     close: async () => {},
   };
 
-  function record(method: string, outcome: HostedProvider['calls'][number]['outcome']): void {
-    state.calls.push({ method, outcome, at: Date.now() });
+  function record(method: string, outcome: HostedProvider['calls'][number]['outcome'], blocks?: { from: number; to: number }): void {
+    state.calls.push({ method, outcome, at: Date.now(), ...(blocks ? { blocks } : {}) });
   }
 
   async function upstreamCall<T>(method: string, params: unknown[]): Promise<T> {
@@ -100,8 +100,8 @@ export async function startHostedProvider(
 
   async function answer(call: Call): Promise<Answer> {
     const reply = (result: unknown): Answer => ({ jsonrpc: '2.0', id: call.id, result });
-    const refuse = (code: number, message: string, outcome: 'range' | 'batch', data?: unknown): Answer => {
-      record(call.method, outcome);
+    const refuse = (code: number, message: string, outcome: 'range' | 'batch', data?: unknown, blocks?: { from: number; to: number }): Answer => {
+      record(call.method, outcome, blocks);
       return { jsonrpc: '2.0', id: call.id, error: { code, message, ...(data === undefined ? {} : { data }) } };
     };
     if (call.method === 'eth_chainId' && state.chainId !== undefined) {
@@ -127,9 +127,10 @@ export async function startHostedProvider(
       if (state.lagBlocks > 0) to = Math.min(to, await servedHead());
       filter.toBlock = `0x${to.toString(16)}`;
       const span = to - from + 1;
-      if (span > state.maxBlockRange) return refuse(-32600, `eth_getLogs is limited to a ${state.maxBlockRange} block range`, 'range');
+      const blocks = { from, to };
+      if (span > state.maxBlockRange) return refuse(-32600, `eth_getLogs is limited to a ${state.maxBlockRange} block range`, 'range', undefined, blocks);
       const logs = from > to ? [] : await upstreamCall<Array<{ blockNumber: string }>>('eth_getLogs', [filter]);
-      if (logs.length > state.maxResults) return refuse(-32005, `query returned more than ${state.maxResults} results`, 'range');
+      if (logs.length > state.maxResults) return refuse(-32005, `query returned more than ${state.maxResults} results`, 'range', undefined, blocks);
       const alchemy = state.alchemy;
       if (alchemy && span > alchemy.maxBlocks && logs.length > alchemy.maxLogs) {
         // the widest range from `from` whose logs fit, as Alchemy suggests it
@@ -139,9 +140,11 @@ export async function startHostedProvider(
           -32602,
           `Log response size exceeded. You can make eth_getLogs requests with up to a ${alchemy.maxBlocks} block range and no limit on the response size, or you can request any block range with a cap of ${alchemy.maxLogs} logs in the response. Based on your parameters, this block range should work: [0x${from.toString(16)}, 0x${fits.toString(16)}]`,
           'range',
+          undefined,
+          blocks,
         );
       }
-      record(call.method, 'ok');
+      record(call.method, 'ok', blocks);
       return reply(logs);
     }
     const response = await fetch(upstream, {
