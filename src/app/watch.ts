@@ -9,17 +9,18 @@ import { createRpcClient, type RpcClient } from '../chain/rpc.ts';
 import { type ChainSync, type LogSource, type SyncProgress, createChainSync } from '../chain/sync.ts';
 import type { Store } from '../store/store.ts';
 import { adminSources } from '../watchers/admin-sources.ts';
-import { outflowSources } from '../watchers/exploit/outflow.ts';
+import { outflowSourceKey, outflowSources } from '../watchers/exploit/outflow.ts';
 import { type BridgeSources, bridgeSources } from '../watchers/bridge-sources.ts';
 import { presetSources } from '../watchers/preset-sources.ts';
+import type { SideKeys } from '../watchers/service.ts';
 
 export interface ChainWiring {
   rpc: Record<string, RpcClient>;
   syncs: Record<string, ChainSync>;
   /** write what a bridge's pairing book holds in memory; call before judging the bridge */
   settle(bridgeId: string): Promise<void>;
-  /** the checkpoint keys of a bridge's two sides (caughtUp(key) on their chains' syncs) */
-  sideKeys(bridgeId: string): { source: string; destination: string } | undefined;
+  /** the checkpoint keys of a bridge's own sources (caughtUp(key) on their chains' syncs); undefined: no such bridge */
+  sideKeys(bridgeId: string): SideKeys | undefined;
 }
 
 export interface ChainWiringOptions {
@@ -48,14 +49,22 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   const sourcesByChain = new Map<string, LogSource[]>();
   for (const name of Object.keys(config.chains)) sourcesByChain.set(name, []);
   const books = new Map<string, BridgeSources>();
+  const keys = new Map<string, SideKeys>();
   const syncs: Record<string, ChainSync> = {};
   // a chain's head as its sync last read it (the syncs are made below, after their sources)
   const sourceClockOf = (chain: string) => () => syncs[chain]?.head()?.headTimestamp;
   for (const bridge of config.bridges) {
+    // SPEC §11 outflow limits: one source per limit, on the limit's chain (made below with the others)
+    const outflow = (bridge.limits ?? []).map((limit, index) => ({ chain: limit.chain, key: outflowSourceKey(bridge.id, index) }));
     if (bridge.preset) {
-      // SPEC §10: a preset's sides read every event it knows (no pairing book)
+      // SPEC §10: a preset's sides read every event it knows (no pairing book), several sources a side
       const chainIds = { source: config.chains[bridge.source.chain]!.chainId, destination: config.chains[bridge.destination.chain]!.chainId };
-      for (const { chain, source } of presetSources(bridge, chainIds, logger, sourceClockOf(bridge.source.chain))) sourcesByChain.get(chain)!.push(source);
+      const own: SideKeys = { source: [], destination: [], outflow };
+      for (const { chain, side, source } of presetSources(bridge, chainIds, logger, sourceClockOf(bridge.source.chain))) {
+        sourcesByChain.get(chain)!.push(source);
+        own[side].push(source.key);
+      }
+      keys.set(bridge.id, own);
       continue;
     }
     const sides = bridgeSources(bridge, logger, {
@@ -66,6 +75,7 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
     });
     books.set(bridge.id, sides);
     const { source, destination } = sides;
+    keys.set(bridge.id, { source: [source.key], destination: [destination.key], outflow });
     sourcesByChain.get(bridge.source.chain)!.push(source);
     sourcesByChain.get(bridge.destination.chain)!.push(destination);
   }
@@ -98,9 +108,5 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
     const sides = books.get(bridgeId);
     if (sides) await sides.settle(store);
   }
-  function sideKeys(bridgeId: string): { source: string; destination: string } | undefined {
-    const sides = books.get(bridgeId);
-    return sides && { source: sides.source.key, destination: sides.destination.key };
-  }
-  return { rpc, syncs, settle, sideKeys };
+  return { rpc, syncs, settle, sideKeys: (bridgeId) => keys.get(bridgeId) };
 }

@@ -95,8 +95,8 @@ function serviceAccess(config: Config, incidentId: string, first: Response): Inc
  * announcement recorded without a running service is queued in the outbox and sent when it starts.
  */
 async function integrationSinks(config: Config, store: Store, engine: IncidentEngine, logger: Logger): Promise<EffectSink[]> {
-  const { rpc, syncs, settle } = wireChains({ config, store, logger });
-  const watch = createWatchService({ config, store, rpc, syncs, settle, logger });
+  const { rpc, syncs, settle, sideKeys } = wireChains({ config, store, logger });
+  const watch = createWatchService({ config, store, rpc, syncs, settle, sideKeys, logger });
   const sinks: EffectSink[] = [];
   for (const factory of defaultIntegrations(config)) {
     const integration = await factory({ config, store, engine, watch, logger, now: () => new Date(), isLeader: () => false });

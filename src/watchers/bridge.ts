@@ -25,6 +25,8 @@ export interface BridgeJudgement extends BridgeVerdict {
   /** SPEC §11 exploit readings (absent: the signal is off or not configured) */
   unbacked?: UnbackedJudgement;
   outflow?: OutflowJudgement[];
+  /** outflow limits (by index) left out of this judgement: their source is still backfilling */
+  outflowUnread?: number[];
   backing?: BackingJudgement[];
 }
 
@@ -41,6 +43,8 @@ export interface JudgeInput {
   watchedOrigin?: string | null;
   /** confirmed head timestamps of other chains (outflow limits on the destination chain) */
   chainTime?(chain: string): number | undefined;
+  /** whether a limit's source is read to its chain's confirmed head (default: all are; `scan` reads everything) */
+  outflowRead?(index: number): boolean;
 }
 
 export async function judgeBridge(db: Db, input: JudgeInput): Promise<BridgeJudgement> {
@@ -67,7 +71,9 @@ export async function judgeBridge(db: Db, input: JudgeInput): Promise<BridgeJudg
     list: input.list === 'all' ? undefined : input.list,
   });
   const chainTime = (chain: string) => (chain === bridge.source.chain ? input.sourceChainTime : input.chainTime?.(chain));
-  const outflow = bridge.limits?.length ? await judgeOutflows(db, bridge, chainTime, input.priceOf) : undefined;
+  // asked once: the judgement says which limits it left out, and those are the ones it skipped
+  const outflowUnread = (bridge.limits ?? []).flatMap((_, index) => (input.outflowRead && !input.outflowRead(index) ? [index] : []));
+  const outflow = bridge.limits?.length ? await judgeOutflows(db, bridge, chainTime, input.priceOf, (index) => !outflowUnread.includes(index)) : undefined;
   return {
     id: bridge.id,
     name: bridge.name,
@@ -76,6 +82,7 @@ export async function judgeBridge(db: Db, input: JudgeInput): Promise<BridgeJudg
     ...verdict,
     ...(unbacked ? { unbacked } : {}),
     ...(outflow ? { outflow } : {}),
+    ...(outflowUnread.length > 0 ? { outflowUnread } : {}),
   };
 }
 

@@ -25,7 +25,7 @@ import {
   storedLogs,
 } from '../store/transfers.ts';
 
-type Side = 'source' | 'destination';
+export type Side = 'source' | 'destination';
 
 export interface ChainIds {
   source: number;
@@ -84,11 +84,18 @@ async function numbered<T extends { transferKey: string; blockNumber: number; tx
   return rows;
 }
 
+/** One source of a preset bridge: the chain it is read on and the side it belongs to (readiness, SPEC §3). */
+export interface PresetSource {
+  chain: string;
+  side: Side;
+  source: LogSource;
+}
+
 /**
  * `sourceClock`: the source chain's current head timestamp (seconds), stamped on every release as it
  * is written so that the unbacked grace runs on the source's clock (SPEC §11; bridge-sources.ts).
  */
-export function presetSources(bridge: BridgeConfig, chainIds: ChainIds, logger: Logger, sourceClock?: () => number | undefined): Array<{ chain: string; source: LogSource }> {
+export function presetSources(bridge: BridgeConfig, chainIds: ChainIds, logger: Logger, sourceClock?: () => number | undefined): PresetSource[] {
   const preset = presetNamed(bridge.preset!.name)!;
   const log = logger.child({ bridge: bridge.id, preset: preset.name });
   const params = bridge.preset!.params;
@@ -140,7 +147,7 @@ export function presetSources(bridge: BridgeConfig, chainIds: ChainIds, logger: 
     },
   };
 
-  const out: Array<{ chain: string; source: LogSource }> = [];
+  const out: PresetSource[] = [];
   for (const side of ['source', 'destination'] as const) {
     const config = bridge[side];
     const topics = [...new Set(preset[side].map((e) => eventAbi(e.signature).topic0))];
@@ -149,6 +156,7 @@ export function presetSources(bridge: BridgeConfig, chainIds: ChainIds, logger: 
     topics.forEach((topic0, i) => {
       out.push({
         chain: config.chain,
+        side,
         source: {
           key: i === 0 ? `bridge:${bridge.id}:${side}` : `bridge:${bridge.id}:${side}:${topic0.slice(0, 10)}`,
           address: config.address.toLowerCase(),

@@ -49,6 +49,16 @@ export interface ChainView {
   rpc: number;
 }
 
+/**
+ * The checkpoint keys of a bridge's own sources, per side (a preset side may read several events,
+ * each its own source), and of its outflow limits, each on its limit's chain (in limit order).
+ */
+export interface SideKeys {
+  source: string[];
+  destination: string[];
+  outflow: { chain: string; key: string }[];
+}
+
 export interface WatchServiceOptions {
   config: Config;
   store: Store;
@@ -56,8 +66,8 @@ export interface WatchServiceOptions {
   syncs: Record<string, ChainSync>;
   /** write what a bridge's pairing book holds in memory (the judgement reads the store) */
   settle(bridgeId: string): Promise<void>;
-  /** the checkpoint keys of a bridge's two sides; without it a bridge waits for its whole chains */
-  sideKeys?(bridgeId: string): { source: string; destination: string } | undefined;
+  /** the checkpoint keys of a bridge's own sources (undefined: not wired, never judged) */
+  sideKeys(bridgeId: string): SideKeys | undefined;
   logger: Logger;
   now?: () => number;
   /** called with every fresh judgement of a bridge */
@@ -186,16 +196,33 @@ export function createWatchService(options: WatchServiceOptions) {
     }
   }
 
-  /** a bridge is judged once its own two sides are read to their chains' confirmed heads */
+  /**
+   * A bridge is judged once every one of its own sources is read to its chain's confirmed head;
+   * other sources on those chains (another bridge backfilling) do not hold it back. No keys (a
+   * bridge not wired, a side with no source) is never ready: nothing read is not "caught up".
+   */
   function ready(bridge: Config['bridges'][number]): boolean {
-    const keys = options.sideKeys?.(bridge.id);
+    const keys = options.sideKeys(bridge.id);
     const source = chains.get(bridge.source.chain)!;
     const destination = chains.get(bridge.destination.chain)!;
-    if (!source.head || !destination.head) return false;
+    if (!keys || !source.head || !destination.head) return false;
     // the syncs' own answer: a view's caughtUp is from the end of its last pass, while its head is
     // renewed at the start of the next one
-    if (!keys) return syncs[bridge.source.chain]!.caughtUp() && syncs[bridge.destination.chain]!.caughtUp();
-    return syncs[bridge.source.chain]!.caughtUp(keys.source) && syncs[bridge.destination.chain]!.caughtUp(keys.destination);
+    return caughtUp(bridge.source.chain, keys.source) && caughtUp(bridge.destination.chain, keys.destination);
+  }
+
+  function caughtUp(chain: string, keys: string[]): boolean {
+    const sync = syncs[chain];
+    return sync !== undefined && keys.length > 0 && keys.every((key) => sync.caughtUp(key));
+  }
+
+  /** SPEC §11: a limit is judged only once its own source is read to its chain's confirmed head (else left out) */
+  function outflowRead(bridge: BridgeConfig): (index: number) => boolean {
+    const outflow = options.sideKeys(bridge.id)?.outflow ?? [];
+    return (index) => {
+      const limit = outflow[index];
+      return limit !== undefined && caughtUp(limit.chain, [limit.key]);
+    };
   }
 
   // judging reads the transfer tables with anti-joins: stale statistics make them quadratic
@@ -249,6 +276,7 @@ export function createWatchService(options: WatchServiceOptions) {
           priceOf,
           watchedOrigin: watchedOriginOf(config, bridge),
           chainTime: (chain) => chains.get(chain)?.head?.confirmedTimestamp,
+          outflowRead: outflowRead(bridge),
         });
         await readBacking(bridge, judgement, priceOf);
         judgements.set(bridge.id, judgement);

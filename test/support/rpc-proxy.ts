@@ -16,6 +16,8 @@ export interface RpcProxy {
   down: boolean;
   /** misbehave like a broken provider: JSON-RPC errors, a body that is not JSON, no answer at all */
   fault: 'none' | 'errors' | 'garbage' | 'timeout';
+  /** eth_getLogs filters this says yes to are answered with an error (a backfill held where it is) */
+  holdLogs: ((filter: Record<string, unknown>) => boolean) | undefined;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startRpcProxy(upstream: string, options: { maxLogRange?: n
     maxLogRange: options.maxLogRange ?? Number.POSITIVE_INFINITY,
     down: false,
     fault: 'none',
+    holdLogs: undefined,
     close: async () => {},
   };
   const server: Server = createServer(async (req, res) => {
@@ -64,6 +67,12 @@ export async function startRpcProxy(upstream: string, options: { maxLogRange?: n
     for (const call of calls) {
       if (call.method === 'eth_getLogs') {
         const filter = call.params[0] as { fromBlock: string; toBlock: string };
+        if (state.holdLogs?.(filter)) {
+          state.calls.push({ method: call.method, params: call.params, refused: true });
+          // a request error (not a sick node): the client neither retries it nor rests the endpoint
+          refusals.set(call.id, { jsonrpc: '2.0', id: call.id, error: { code: -32602, message: 'held back by the test' } });
+          continue;
+        }
         const span = Number(filter.toBlock) - Number(filter.fromBlock) + 1;
         if (span > state.maxLogRange) {
           state.calls.push({ method: call.method, params: call.params, refused: true });
