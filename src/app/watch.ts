@@ -12,6 +12,7 @@ import { adminSources } from '../watchers/admin-sources.ts';
 import { outflowSourceKey, outflowSources } from '../watchers/exploit/outflow.ts';
 import { type BridgeSources, bridgeSources } from '../watchers/bridge-sources.ts';
 import { presetSources } from '../watchers/preset-sources.ts';
+import { createTableStatistics } from '../store/statistics.ts';
 import type { SideKeys } from '../watchers/service.ts';
 
 export interface ChainWiring {
@@ -104,9 +105,11 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
       reorgWindow: options.reorgWindow,
     });
   }
+  // a commit can write a backfill's worth of rows at once: the prune after it needs fresh statistics
+  const statistics = createTableStatistics({ db: store.db, logger });
   async function settle(bridgeId: string): Promise<void> {
     const sides = books.get(bridgeId);
-    if (sides) await sides.settle(store);
+    if (sides) await sides.settle(store, { wrote: () => statistics.refresh() });
   }
   return { rpc, syncs, settle, sideKeys: (bridgeId) => keys.get(bridgeId) };
 }

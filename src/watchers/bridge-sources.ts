@@ -37,9 +37,14 @@ export interface BridgeSources {
    * write what the pairing book holds (before judging: the store must hold every pending transfer),
    * then drop stored pairs that are final on both sides (judging costs what is pending, not history)
    */
-  settle(store: Store): Promise<void>;
+  settle(store: Store, options?: SettleOptions): Promise<void>;
   /** whether the pairing book has anything to write (logs or moved checkpoints) */
   dirty(): boolean;
+}
+
+export interface SettleOptions {
+  /** rows were written: called before the prune reads them (refresh planner statistics) */
+  wrote?(): Promise<unknown>;
 }
 
 export interface BridgeSourcesOptions {
@@ -57,6 +62,7 @@ export interface BridgeSourcesOptions {
 export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: BridgeSourcesOptions = {}): BridgeSources {
   const log = logger.child({ bridge: bridge.id });
   const { source: src, destination: dst } = bridge;
+  const pairFingerprint = `pair|${fingerprint(src)}|>|${fingerprint(dst)}`;
   const deposits = depositReader(src, log);
   const finalizations = finalizationReader(dst, log);
   // written rows only: a release held by the pairing book is stamped when the book writes it (later, so never early)
@@ -73,13 +79,16 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: Bri
     depositRows: (logs) => deposits.rows(bridge.id, logs),
     finalizationRows,
   });
-  async function commit(store: Store, pair = true): Promise<void> {
-    if (!book.dirty()) return;
+  /** write the book; true when rows were written */
+  async function commit(store: Store, pair = true): Promise<boolean> {
+    if (!book.dirty()) return false;
     const result = await book.flush(store, { pair });
     log.debug(result, 'pairing book written');
+    return result.deposits + result.finalizations > 0;
   }
-  async function settle(store: Store): Promise<void> {
-    await commit(store);
+  async function settle(store: Store, settleOptions: SettleOptions = {}): Promise<void> {
+    // the prune joins what was just written: planned on stale statistics it is a nested loop
+    if ((await commit(store)) && settleOptions.wrote) await settleOptions.wrote();
     const final = book.finalBlocks();
     const pruned = await store.transaction((trx) => pruneSettled(trx, bridge.id, final.source, final.destination));
     if (pruned > 0) log.debug({ pruned }, 'settled pairs dropped from the store');
@@ -105,14 +114,19 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: Bri
       address: event.address.toLowerCase(),
       topic0: event.selector.toLowerCase(),
       fromBlock: Number(event.fromBlock),
-      fingerprint: fingerprint(event),
+      // both sides': a side read again from fromBlock next to a pruned other side would find the
+      // settled pairs' deposits pending, or their releases unbacked (a false S0, a pause)
+      fingerprint: pairFingerprint,
+      legacyFingerprint: fingerprint(event),
       async ingest(trx, logs, range) {
         if (hold(side, logs, range)) return 'held';
         await write(trx, logs);
       },
       commitDue: () => book.due(),
       // before a rollback: rows, not pairs (the rollback must be able to take either side back)
-      commit: (store, commitOptions) => commit(store, commitOptions?.pair ?? true),
+      commit: async (store, commitOptions) => {
+        await commit(store, commitOptions?.pair ?? true);
+      },
       async rollback(trx, block) {
         await deleteAbove(trx, bridge.id, block);
       },
