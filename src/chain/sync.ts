@@ -74,6 +74,11 @@ export interface LogSource {
   /** what is read (address, event, fromBlock): when it changes the source starts over */
   fingerprint: string;
   /**
+   * an earlier form of the same fingerprint: a checkpoint stored under it is kept (and saved under
+   * the new one), so an upgrade that only re-spells fingerprints does not read histories again
+   */
+  legacyFingerprint?: string;
+  /**
    * store what these logs mean; runs inside the range's transaction, for every range (also an
    * empty one). 'held': the source keeps the range in memory (through `range.afterCommit`, so a
    * failed transaction leaves nothing behind) and saves `range.checkpoint` itself when it writes
@@ -323,10 +328,17 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     const fresh = new Map<string, Checkpoint>();
     const initials: Checkpoint[] = [];
     const changed: LogSource[] = [];
+    const respelled: Checkpoint[] = [];
     for (const source of sources) {
       const existing = stored.get(source.key);
       if (existing && existing.fingerprint === source.fingerprint) {
         fresh.set(source.key, existing);
+        continue;
+      }
+      if (existing && source.legacyFingerprint !== undefined && existing.fingerprint === source.legacyFingerprint) {
+        const kept = { ...existing, fingerprint: source.fingerprint };
+        respelled.push(kept);
+        fresh.set(source.key, kept);
         continue;
       }
       if (existing) changed.push(source);
@@ -342,13 +354,13 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
       fresh.set(source.key, initial);
     }
     // one transaction: a source whose configuration changed forgets what it read and starts over
-    if (initials.length > 0) {
+    if (initials.length > 0 || respelled.length > 0) {
       await store.transaction(async (trx) => {
         for (const source of changed) {
           log.warn({ source: source.key }, 'source configuration changed: reading it again from fromBlock');
           await source.reset(trx);
         }
-        await saveCheckpoints(trx, initials);
+        await saveCheckpoints(trx, [...initials, ...respelled]);
       });
     }
     checkpoints = fresh;

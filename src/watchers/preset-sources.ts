@@ -147,12 +147,17 @@ export function presetSources(bridge: BridgeConfig, chainIds: ChainIds, logger: 
     },
   };
 
+  const topicsOf = (side: Side) => [...new Set(preset[side].map((e) => eventAbi(e.signature).topic0))];
+  // one fingerprint per side: when anything of it changes, all its sources start over together
+  const sideFingerprint = (side: Side) =>
+    `preset:${preset.name}|${bridge[side].address}|${topicsOf(side).join(',')}|${JSON.stringify(params)}|${chainIds.source}>${chainIds.destination}|${bridge[side].fromBlock}`;
+  // and both sides together: a side read again next to the other's pruned pairs would make them pending or unbacked
+  const pairFingerprint = `pair|${sideFingerprint('source')}|>|${sideFingerprint('destination')}`;
   const out: PresetSource[] = [];
   for (const side of ['source', 'destination'] as const) {
     const config = bridge[side];
-    const topics = [...new Set(preset[side].map((e) => eventAbi(e.signature).topic0))];
-    // one fingerprint for the whole side: when anything of it changes, all its sources start over together
-    const fingerprint = `preset:${preset.name}|${config.address}|${topics.join(',')}|${JSON.stringify(params)}|${chainIds.source}>${chainIds.destination}|${config.fromBlock}`;
+    const topics = topicsOf(side);
+    const legacyFingerprint = sideFingerprint(side);
     topics.forEach((topic0, i) => {
       out.push({
         chain: config.chain,
@@ -162,7 +167,8 @@ export function presetSources(bridge: BridgeConfig, chainIds: ChainIds, logger: 
           address: config.address.toLowerCase(),
           topic0,
           fromBlock: Number(config.fromBlock),
-          fingerprint,
+          fingerprint: pairFingerprint,
+          legacyFingerprint,
           ingest: (trx, logs) => write[side](trx, logs),
           rollback: async (trx, block) => {
             await (side === 'source' ? deleteDepositsAbove : deleteFinalizationsAbove)(trx, bridge.id, block);
