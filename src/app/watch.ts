@@ -4,13 +4,14 @@
  * (realtime).
  */
 import type { Logger } from '../core/log.ts';
-import type { Config } from '../config/types.ts';
+import type { BridgeConfig, Config } from '../config/types.ts';
 import { createRpcClient, type RpcClient } from '../chain/rpc.ts';
 import { type ChainSync, type LogSource, type SyncProgress, createChainSync } from '../chain/sync.ts';
 import type { Store } from '../store/store.ts';
 import { adminSources } from '../watchers/admin-sources.ts';
 import { outflowSourceKey, outflowSources } from '../watchers/exploit/outflow.ts';
-import { type BridgeSources, bridgeSources } from '../watchers/bridge-sources.ts';
+import { type BridgeSources, bridgeSources, pruneFinalPairs } from '../watchers/bridge-sources.ts';
+import { presetNamed } from '../core/presets/index.ts';
 import { presetSources } from '../watchers/preset-sources.ts';
 import { createTableStatistics } from '../store/statistics.ts';
 import type { SideKeys } from '../watchers/service.ts';
@@ -51,6 +52,8 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   for (const name of Object.keys(config.chains)) sourcesByChain.set(name, []);
   const books = new Map<string, BridgeSources>();
   const keys = new Map<string, SideKeys>();
+  /** preset bridges (no pairing book): pruned at settle from their chains' final blocks */
+  const presetBridges = new Map<string, BridgeConfig>();
   const syncs: Record<string, ChainSync> = {};
   // a chain's head as its sync last read it (the syncs are made below, after their sources)
   const sourceClockOf = (chain: string) => () => syncs[chain]?.head()?.headTimestamp;
@@ -66,6 +69,7 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
         own[side].push(source.key);
       }
       keys.set(bridge.id, own);
+      presetBridges.set(bridge.id, bridge);
       continue;
     }
     const sides = bridgeSources(bridge, logger, {
@@ -109,7 +113,15 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   const statistics = createTableStatistics({ db: store.db, logger });
   async function settle(bridgeId: string): Promise<void> {
     const sides = books.get(bridgeId);
-    if (sides) await sides.settle(store, { wrote: () => statistics.refresh() });
+    if (sides) return sides.settle(store, { wrote: () => statistics.refresh() });
+    const preset = presetBridges.get(bridgeId);
+    if (!preset) return;
+    // a preset writes its events as they are read (a backfill's worth since the last look, maybe)
+    await statistics.refresh();
+    const finalOf = (chain: string) => syncs[chain]?.head()?.finalized ?? -1;
+    await pruneFinalPairs(store, bridgeId, { source: finalOf(preset.source.chain), destination: finalOf(preset.destination.chain) }, logger.child({ bridge: bridgeId }), {
+      occurrence: presetNamed(preset.preset!.name)?.keying === 'occurrence',
+    });
   }
   return { rpc, syncs, settle, sideKeys: (bridgeId) => keys.get(bridgeId) };
 }

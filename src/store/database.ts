@@ -194,6 +194,13 @@ export interface AnchorTable {
   anchored_at: Timestamp;
 }
 
+/** occurrence-keyed presets: settled pairs pruned per base key (their numbering continues past them) */
+export interface OccurrenceOffsetTable {
+  bridge: string;
+  base_key: string;
+  pruned: ColumnType<string, string | number | bigint, string | number | bigint>;
+}
+
 export interface Database {
   sync_checkpoints: SyncCheckpointTable;
   chain_blocks: ChainBlockTable;
@@ -212,4 +219,5 @@ export interface Database {
   mirror_publications: MirrorPublicationTable;
   anchors: AnchorTable;
   escrow_outflows: EscrowOutflowTable;
+  occurrence_offsets: OccurrenceOffsetTable;
 }

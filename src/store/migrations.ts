@@ -269,4 +269,19 @@ ALTER TABLE finalizations ADD PRIMARY KEY (bridge, tx_hash, log_index);
 CREATE INDEX finalizations_by_key ON finalizations (bridge, transfer_key, stage);
 `,
   },
+  {
+    version: 7,
+    name: 'occurrences pruned per key',
+    // Occurrence-keyed presets (the same NFT out, back, out: key#1, key#2) number a side's events by
+    // what the store holds of the key. Pruning a settled pair removes one deposit and one delivered
+    // release of it: their count is kept here so that the next occurrences keep their numbers.
+    sql: `
+CREATE TABLE occurrence_offsets (
+  bridge text NOT NULL,
+  base_key text NOT NULL,
+  pruned bigint NOT NULL,
+  PRIMARY KEY (bridge, base_key)
+);
+`,
+  },
 ];

@@ -102,6 +102,8 @@ export async function deleteFinalizationsAbove(db: Db, bridge: string, above: nu
 
 export async function deleteBridgeSide(db: Db, bridge: string, side: 'source' | 'destination'): Promise<void> {
   await db.deleteFrom(side === 'source' ? 'deposits' : 'finalizations').where('bridge', '=', bridge).execute();
+  // both sides start over together (one fingerprint over the pair): numbering starts again at #1
+  await db.deleteFrom('occurrence_offsets').where('bridge', '=', bridge).execute();
 }
 
 /**
@@ -109,8 +111,23 @@ export async function deleteBridgeSide(db: Db, bridge: string, side: 'source' | 
  * undone by a reorg and will never be pending again, so judging needs only what is pending (and
  * what is still inside the reorg window), however long the history. Returns the pairs dropped.
  */
-export async function pruneSettled(db: Db, bridge: string, sourceFinal: number, destinationFinal: number): Promise<number> {
+export async function pruneSettled(
+  db: Db,
+  bridge: string,
+  sourceFinal: number,
+  destinationFinal: number,
+  options: { occurrence?: boolean } = {},
+): Promise<number> {
   if (sourceFinal < 0 || destinationFinal < 0) return 0;
+  // occurrence keys (`base#n`) are numbered by what the store holds: count what leaves it per base
+  const offsets = options.occurrence
+    ? sql`,
+    counted AS (
+      INSERT INTO occurrence_offsets (bridge, base_key, pruned)
+      SELECT ${bridge}, split_part(transfer_key, '#', 1), count(*) FROM gone GROUP BY 2
+      ON CONFLICT (bridge, base_key) DO UPDATE SET pruned = occurrence_offsets.pruned + excluded.pruned
+      RETURNING 1)`
+    : sql``;
   // the deposit goes with its FIRST delivered release (and the key's other stages); a later
   // delivered release of the key (a replay) stays: with no deposit left it still reads unbacked
   const { rows } = await sql<{ n: string }>`
@@ -127,7 +144,7 @@ export async function pruneSettled(db: Db, bridge: string, sourceFinal: number, 
     done AS (
       DELETE FROM finalizations f USING gone WHERE f.bridge = ${bridge} AND f.transfer_key = gone.transfer_key
         AND (f.stage <> 'delivered' OR (f.tx_hash, f.log_index) IN (SELECT tx_hash, log_index FROM first))
-      RETURNING 1)
+      RETURNING 1)${offsets}
     SELECT count(*)::text AS n FROM done`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
@@ -201,6 +218,10 @@ export async function occurrenceCounts(db: Db, table: 'deposits' | 'finalization
     WHERE bridge = ${bridge} AND split_part(transfer_key, '#', 1) = ANY(${unique}::text[]) ${stage}
     GROUP BY 1`.execute(db);
   for (const row of rows) counts.set(row.base, Number(row.n));
+  // pruned occurrences count too (a pruned pair took one row from each side)
+  const pruned = await sql<{ base_key: string; pruned: string }>`
+    SELECT base_key, pruned FROM occurrence_offsets WHERE bridge = ${bridge} AND base_key = ANY(${unique}::text[])`.execute(db);
+  for (const row of pruned.rows) counts.set(row.base_key, (counts.get(row.base_key) ?? 0) + Number(row.pruned));
   return counts;
 }
 

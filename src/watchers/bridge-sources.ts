@@ -59,6 +59,23 @@ export interface BridgeSourcesOptions {
   sourceClock?(): number | undefined;
 }
 
+/**
+ * Drop the stored pairs final on both sides (the highest final block read on each), and give the
+ * space back after a large prune. Judging then costs what is pending, not the history.
+ */
+export async function pruneFinalPairs(
+  store: Store,
+  bridgeId: string,
+  final: { source: number; destination: number },
+  log: Logger,
+  options: { occurrence?: boolean } = {},
+): Promise<number> {
+  const pruned = await store.transaction((trx) => pruneSettled(trx, bridgeId, final.source, final.destination, options));
+  if (pruned > 0) log.debug({ pruned }, 'settled pairs dropped from the store');
+  if (pruned >= VACUUM_AFTER) await vacuumTransfers(store.db).catch((error: unknown) => log.warn({ reason: String(error) }, 'vacuum after pruning failed'));
+  return pruned;
+}
+
 export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: BridgeSourcesOptions = {}): BridgeSources {
   const log = logger.child({ bridge: bridge.id });
   const { source: src, destination: dst } = bridge;
@@ -89,10 +106,7 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: Bri
   async function settle(store: Store, settleOptions: SettleOptions = {}): Promise<void> {
     // the prune joins what was just written: planned on stale statistics it is a nested loop
     if ((await commit(store)) && settleOptions.wrote) await settleOptions.wrote();
-    const final = book.finalBlocks();
-    const pruned = await store.transaction((trx) => pruneSettled(trx, bridge.id, final.source, final.destination));
-    if (pruned > 0) log.debug({ pruned }, 'settled pairs dropped from the store');
-    if (pruned >= VACUUM_AFTER) await vacuumTransfers(store.db).catch((error: unknown) => log.warn({ reason: String(error) }, 'vacuum after pruning failed'));
+    await pruneFinalPairs(store, bridge.id, book.finalBlocks(), log);
   }
   /** hold the range once its transaction commits (the sync commits the book when it is due), or say it is not held */
   function hold(side: BridgeSide, logs: RawLog[], range: IngestRange): 'held' | undefined {

@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/core/log.ts';
 import { depositMsgHash } from '../../src/core/presets/op-stack-deposits.ts';
 import { type LocalChain, startLocalChain } from '../../src/drill/chains.ts';
 import { createStore } from '../../src/store/store.ts';
+import { countTransfers } from '../../src/store/transfers.ts';
 
 const USDC = '0x' + 'ab'.repeat(20);
 const CCIP_TOKEN = '0x' + 'cd'.repeat(20);
@@ -22,6 +23,8 @@ const TOKEN_BRIDGE = '0x' + '77'.repeat(20);
 const ESCROW = '0x' + 'e5'.repeat(20);
 const USER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const HOUR = 3600;
+/** deeper than the reorg window (256 blocks, 300 s at a block a second) */
+const FINAL_DEPTH = 301;
 
 let a: LocalChain;
 let b: LocalChain;
@@ -275,6 +278,72 @@ describe('preset sides through a reorg', () => {
       await call(b, wrapped, 'NftCollection', 'mintBatch', [USER, 1n, 2n]);
       await b.mine(1);
       expect(await scan()).toMatchObject({ pending: 0, stuck: 0 });
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
+describe('preset history pruned once final', () => {
+  it('settled pairs leave the store; an NFT out, minted, back and out again keeps its number and pairs with its next mint', async () => {
+    const store = await createStore({ kind: 'pglite', url: 'memory://' });
+    try {
+      const collection = await deploy(a, 'NftCollection');
+      const wrapped = await deploy(b, 'NftCollection');
+      const raw = {
+        storage: { url: 'pglite://memory' },
+        dataDir: '/tmp/firebreak-presets-test',
+        chains: { ethereum: { chainId: 31337, rpc: [a.anvil.url], confirmations: 1 }, arbitrum: { chainId: 31338, rpc: [b.anvil.url], confirmations: 1 } },
+        bridges: [
+          {
+            id: 'nft-pruned',
+            preset: 'erc721-lock-mint',
+            stuckAfter: '1m',
+            source: { chain: 'ethereum', address: collection, fromBlock: 0 },
+            destination: { chain: 'arbitrum', address: wrapped, fromBlock: 0 },
+            params: { escrow: ESCROW },
+            tokens: { [collection]: { symbol: 'APE', kind: 'erc721', priceUsd: 10 } },
+          },
+        ],
+      };
+      const checked = checkConfigObject(raw, { baseDir: process.cwd() });
+      if (!checked.config) throw new Error(checked.errors.map(formatIssue).join('\n'));
+      const scan = async () => judged((await runScan({ config: checked.config!, logger: silentLogger, store })).bridges, 'nft-pruned');
+      const rows = async () => countTransfers(store.db, 'nft-pruned');
+      const deployer = a.walletClient.account.address;
+      // items 1..3 out and minted; item 1 comes back and goes out again (its second trip, #2)
+      await call(a, collection, 'NftCollection', 'mintBatch', [deployer, 1n, 3n]);
+      await call(a, collection, 'NftCollection', 'transferBatch', [deployer, ESCROW, 1n, 3n]);
+      await call(b, wrapped, 'NftCollection', 'mintBatch', [USER, 1n, 3n]);
+      await call(a, collection, 'NftCollection', 'transferFrom', [ESCROW, deployer, 1n]);
+      await call(b, wrapped, 'NftCollection', 'burn', [1n]);
+      await call(a, collection, 'NftCollection', 'transferFrom', [deployer, ESCROW, 1n]);
+      // deeper than the reorg window (256 blocks, 300 s): final on both chains
+      await Promise.all([a.mine(FINAL_DEPTH), b.mine(FINAL_DEPTH)]);
+      const first = await scan();
+      expect(first).toMatchObject({ pending: 1 });
+      expect(first.transfers.map((t) => t.id)).toEqual(['1']);
+      // the three settled trips are gone; item 1's second trip (pending) is what is left
+      expect(await rows()).toEqual({ deposits: 1, finalizations: 0 });
+
+      // its mint pairs with the second trip: numbered #2 past the pruned #1, not a release without a deposit
+      await call(b, wrapped, 'NftCollection', 'mintBatch', [USER, 1n, 1n]);
+      await a.advance(600); // past the unbacked grace on the source's clock
+      await Promise.all([a.mine(FINAL_DEPTH), b.mine(FINAL_DEPTH)]);
+      const second = await scan();
+      expect(second).toMatchObject({ pending: 0, stuck: 0, severity: null });
+      expect(second.unbacked?.count ?? 0).toBe(0);
+      expect(await rows()).toEqual({ deposits: 0, finalizations: 0 });
+
+      // and its third trip is #3: pending until minted
+      await call(b, wrapped, 'NftCollection', 'burn', [1n]);
+      await call(a, collection, 'NftCollection', 'transferFrom', [ESCROW, deployer, 1n]);
+      await call(a, collection, 'NftCollection', 'transferFrom', [deployer, ESCROW, 1n]);
+      await Promise.all([a.mine(3), b.mine(3)]);
+      expect(await scan()).toMatchObject({ pending: 1 });
+      await call(b, wrapped, 'NftCollection', 'mintBatch', [USER, 1n, 1n]);
+      await Promise.all([a.mine(3), b.mine(3)]);
+      expect(await scan()).toMatchObject({ pending: 0 });
     } finally {
       await store.close();
     }

@@ -165,7 +165,7 @@ for (const kind of ['pglite', 'postgres'] as const) {
     });
 
     it('the finalizations table is keyed by the log (migration 6)', async () => {
-      expect(MIGRATIONS.at(-1)!.sql).toContain('PRIMARY KEY (bridge, tx_hash, log_index)');
+      expect(MIGRATIONS.find((m) => m.version === 6)!.sql).toContain('PRIMARY KEY (bridge, tx_hash, log_index)');
       const { rows } = await sql<{ def: string }>`
         SELECT pg_get_constraintdef(c.oid) AS def FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
         WHERE t.relname = 'finalizations' AND c.contype = 'p'`.execute(store.db);
