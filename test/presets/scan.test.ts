@@ -13,7 +13,7 @@ import { formatIssue } from '../../src/core/errors.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { depositMsgHash } from '../../src/core/presets/op-stack-deposits.ts';
 import { type LocalChain, startLocalChain } from '../../src/drill/chains.ts';
-import { createStore } from '../../src/store/store.ts';
+import { createStore, type Store } from '../../src/store/store.ts';
 import { countTransfers } from '../../src/store/transfers.ts';
 
 const USDC = '0x' + 'ab'.repeat(20);
@@ -237,31 +237,37 @@ describe('every preset on two anvil chains', () => {
   }, 240_000);
 });
 
+/** a fresh erc721-lock-mint pair (collection on a, wrapped on b) and a scan of it alone into `store` */
+async function nftLockMint(store: Store, id: string, stuckAfter: string) {
+  const collection = await deploy(a, 'NftCollection');
+  const wrapped = await deploy(b, 'NftCollection');
+  const raw = {
+    storage: { url: 'pglite://memory' },
+    dataDir: '/tmp/firebreak-presets-test',
+    chains: { ethereum: { chainId: 31337, rpc: [a.anvil.url], confirmations: 1 }, arbitrum: { chainId: 31338, rpc: [b.anvil.url], confirmations: 1 } },
+    bridges: [
+      {
+        id,
+        preset: 'erc721-lock-mint',
+        stuckAfter,
+        source: { chain: 'ethereum', address: collection, fromBlock: 0 },
+        destination: { chain: 'arbitrum', address: wrapped, fromBlock: 0 },
+        params: { escrow: ESCROW },
+        tokens: { [collection]: { symbol: 'APE', kind: 'erc721', priceUsd: 10 } },
+      },
+    ],
+  };
+  const checked = checkConfigObject(raw, { baseDir: process.cwd() });
+  if (!checked.config) throw new Error(checked.errors.map(formatIssue).join('\n'));
+  const scan = async () => judged((await runScan({ config: checked.config!, logger: silentLogger, store })).bridges, id);
+  return { collection, wrapped, scan };
+}
+
 describe('preset sides through a reorg', () => {
   it('a reorg that removes a mint makes the item pending again; minting it again pairs by occurrence', async () => {
     const store = await createStore({ kind: 'pglite', url: 'memory://' });
     try {
-      const collection = await deploy(a, 'NftCollection');
-      const wrapped = await deploy(b, 'NftCollection');
-      const raw = {
-        storage: { url: 'pglite://memory' },
-        dataDir: '/tmp/firebreak-presets-test',
-        chains: { ethereum: { chainId: 31337, rpc: [a.anvil.url], confirmations: 1 }, arbitrum: { chainId: 31338, rpc: [b.anvil.url], confirmations: 1 } },
-        bridges: [
-          {
-            id: 'nft-reorg',
-            preset: 'erc721-lock-mint',
-            stuckAfter: '1s',
-            source: { chain: 'ethereum', address: collection, fromBlock: 0 },
-            destination: { chain: 'arbitrum', address: wrapped, fromBlock: 0 },
-            params: { escrow: ESCROW },
-            tokens: { [collection]: { symbol: 'APE', kind: 'erc721', priceUsd: 10 } },
-          },
-        ],
-      };
-      const checked = checkConfigObject(raw, { baseDir: process.cwd() });
-      if (!checked.config) throw new Error(checked.errors.map(formatIssue).join('\n'));
-      const scan = async () => judged((await runScan({ config: checked.config!, logger: silentLogger, store })).bridges, 'nft-reorg');
+      const { collection, wrapped, scan } = await nftLockMint(store, 'nft-reorg', '1s');
       const deployer = a.walletClient.account.address;
       await call(a, collection, 'NftCollection', 'mintBatch', [deployer, 1n, 2n]);
       await call(a, collection, 'NftCollection', 'transferBatch', [deployer, ESCROW, 1n, 2n]);
@@ -288,27 +294,7 @@ describe('preset history pruned once final', () => {
   it('settled pairs leave the store; an NFT out, minted, back and out again keeps its number and pairs with its next mint', async () => {
     const store = await createStore({ kind: 'pglite', url: 'memory://' });
     try {
-      const collection = await deploy(a, 'NftCollection');
-      const wrapped = await deploy(b, 'NftCollection');
-      const raw = {
-        storage: { url: 'pglite://memory' },
-        dataDir: '/tmp/firebreak-presets-test',
-        chains: { ethereum: { chainId: 31337, rpc: [a.anvil.url], confirmations: 1 }, arbitrum: { chainId: 31338, rpc: [b.anvil.url], confirmations: 1 } },
-        bridges: [
-          {
-            id: 'nft-pruned',
-            preset: 'erc721-lock-mint',
-            stuckAfter: '1m',
-            source: { chain: 'ethereum', address: collection, fromBlock: 0 },
-            destination: { chain: 'arbitrum', address: wrapped, fromBlock: 0 },
-            params: { escrow: ESCROW },
-            tokens: { [collection]: { symbol: 'APE', kind: 'erc721', priceUsd: 10 } },
-          },
-        ],
-      };
-      const checked = checkConfigObject(raw, { baseDir: process.cwd() });
-      if (!checked.config) throw new Error(checked.errors.map(formatIssue).join('\n'));
-      const scan = async () => judged((await runScan({ config: checked.config!, logger: silentLogger, store })).bridges, 'nft-pruned');
+      const { collection, wrapped, scan } = await nftLockMint(store, 'nft-pruned', '1m');
       const rows = async () => countTransfers(store.db, 'nft-pruned');
       const deployer = a.walletClient.account.address;
       // items 1..3 out and minted; item 1 comes back and goes out again (its second trip, #2)
