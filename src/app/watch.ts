@@ -10,7 +10,7 @@ import { type ChainSync, type LogSource, type SyncProgress, createChainSync } fr
 import type { Store } from '../store/store.ts';
 import { adminSources } from '../watchers/admin-sources.ts';
 import { outflowSourceKey, outflowSources } from '../watchers/exploit/outflow.ts';
-import { type BridgeSources, bridgeSources, pruneFinalPairs } from '../watchers/bridge-sources.ts';
+import { type BridgeSources, bridgeSources, createPairPruner } from '../watchers/bridge-sources.ts';
 import { presetNamed } from '../core/presets/index.ts';
 import { presetSources } from '../watchers/preset-sources.ts';
 import { createTableStatistics } from '../store/statistics.ts';
@@ -53,7 +53,7 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   const books = new Map<string, BridgeSources>();
   const keys = new Map<string, SideKeys>();
   /** preset bridges (no pairing book): pruned at settle from their chains' final blocks */
-  const presetBridges = new Map<string, BridgeConfig>();
+  const presetBridges = new Map<string, { bridge: BridgeConfig; prune: ReturnType<typeof createPairPruner> }>();
   const syncs: Record<string, ChainSync> = {};
   // a chain's head as its sync last read it (the syncs are made below, after their sources)
   const sourceClockOf = (chain: string) => () => syncs[chain]?.head()?.headTimestamp;
@@ -69,7 +69,10 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
         own[side].push(source.key);
       }
       keys.set(bridge.id, own);
-      presetBridges.set(bridge.id, bridge);
+      presetBridges.set(bridge.id, {
+        bridge,
+        prune: createPairPruner(store, bridge.id, logger.child({ bridge: bridge.id }), { occurrence: presetNamed(bridge.preset.name)?.keying === 'occurrence' }),
+      });
       continue;
     }
     const sides = bridgeSources(bridge, logger, {
@@ -119,9 +122,7 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
     // a preset writes its events as they are read (a backfill's worth since the last look, maybe)
     await statistics.refresh();
     const finalOf = (chain: string) => syncs[chain]?.head()?.finalized ?? -1;
-    await pruneFinalPairs(store, bridgeId, { source: finalOf(preset.source.chain), destination: finalOf(preset.destination.chain) }, logger.child({ bridge: bridgeId }), {
-      occurrence: presetNamed(preset.preset!.name)?.keying === 'occurrence',
-    });
+    await preset.prune({ source: finalOf(preset.bridge.source.chain), destination: finalOf(preset.bridge.destination.chain) });
   }
   return { rpc, syncs, settle, sideKeys: (bridgeId) => keys.get(bridgeId) };
 }

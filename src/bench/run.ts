@@ -265,7 +265,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const chains = await startBenchChains();
     const config = benchConfig(chains.bridge);
     await chains.stop();
-    const judge = await benchJudge({ config, settled, logger });
+    const judge = await benchJudge({ config, settled, logger, say });
     results.judge = { available: true, ...rounded(judge) };
     say(`  judge ${judge.msAt1MSettled.toFixed(1)} ms per bridge after pruning (prune ${Math.round(judge.pruneMs)} ms once; unpruned ${Math.round(judge.unprunedMs)} ms)`);
   } catch (error) {

@@ -111,14 +111,20 @@ export async function deleteBridgeSide(db: Db, bridge: string, side: 'source' | 
  * undone by a reorg and will never be pending again, so judging needs only what is pending (and
  * what is still inside the reorg window), however long the history. Returns the pairs dropped.
  */
+/** pairs pruned per call at most (~1 s on the embedded store) */
+export const PRUNE_BATCH = 100_000;
+
 export async function pruneSettled(
   db: Db,
   bridge: string,
   sourceFinal: number,
   destinationFinal: number,
-  options: { occurrence?: boolean } = {},
+  options: { occurrence?: boolean; limit?: number } = {},
 ): Promise<number> {
   if (sourceFinal < 0 || destinationFinal < 0) return 0;
+  // at most so many pairs a call: the first prune after a long backfill is spread over passes (a
+  // million pairs at once hold the embedded store for ~10 s); what is left waits for the next one
+  const limit = options.limit ?? PRUNE_BATCH;
   // occurrence keys (`base#n`) are numbered by what the store holds: count what leaves it per base
   const offsets = options.occurrence
     ? sql`,
@@ -133,19 +139,24 @@ export async function pruneSettled(
   const { rows } = await sql<{ n: string }>`
     WITH gone AS (
       DELETE FROM deposits d
-      WHERE d.bridge = ${bridge} AND d.block_number <= ${sourceFinal}
-        AND EXISTS (SELECT 1 FROM finalizations f WHERE f.bridge = d.bridge AND f.transfer_key = d.transfer_key AND f.stage = 'delivered'
-          AND f.block_number <= ${destinationFinal})
+      WHERE d.bridge = ${bridge} AND d.transfer_key IN (
+        SELECT c.transfer_key FROM deposits c
+        WHERE c.bridge = ${bridge} AND c.block_number <= ${sourceFinal}
+          AND EXISTS (SELECT 1 FROM finalizations f WHERE f.bridge = c.bridge AND f.transfer_key = c.transfer_key AND f.stage = 'delivered'
+            AND f.block_number <= ${destinationFinal})
+        LIMIT ${limit})
       RETURNING d.transfer_key),
     first AS (
-      SELECT DISTINCT ON (f.transfer_key) f.tx_hash, f.log_index FROM finalizations f JOIN gone ON f.transfer_key = gone.transfer_key
+      SELECT DISTINCT ON (f.transfer_key) f.transfer_key, f.tx_hash, f.log_index FROM finalizations f JOIN gone ON f.transfer_key = gone.transfer_key
       WHERE f.bridge = ${bridge} AND f.stage = 'delivered'
       ORDER BY f.transfer_key, f.block_number, f.log_index),
+    -- a join, not \`IN (SELECT … FROM first)\`: past work_mem that subplan is not hashed and is
+    -- scanned once per row (100,000 pairs took minutes; a first settle after a backfill, hours)
     done AS (
-      DELETE FROM finalizations f USING gone WHERE f.bridge = ${bridge} AND f.transfer_key = gone.transfer_key
-        AND (f.stage <> 'delivered' OR (f.tx_hash, f.log_index) IN (SELECT tx_hash, log_index FROM first))
+      DELETE FROM finalizations f USING first x WHERE f.bridge = ${bridge} AND f.transfer_key = x.transfer_key
+        AND (f.stage <> 'delivered' OR (f.tx_hash = x.tx_hash AND f.log_index = x.log_index))
       RETURNING 1)${offsets}
-    SELECT count(*)::text AS n FROM done`.execute(db);
+    SELECT count(*)::text AS n FROM gone`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
 

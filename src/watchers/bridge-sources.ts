@@ -15,14 +15,16 @@ import {
   deleteFinalizationsAbove,
   insertDeposits,
   insertFinalizations,
+  PRUNE_BATCH,
   pruneSettled,
   vacuumTransfers,
 } from '../store/transfers.ts';
 
-/** pairs pruned at once above which the tables are vacuumed (a first judgement after a long history) */
-const VACUUM_AFTER = 50_000;
 import { depositReader, finalizationReader } from './bridge-decode.ts';
 import { type BridgeSide, createPairingBook } from './pairing.ts';
+
+/** pairs pruned since the last vacuum above which the tables are vacuumed (once a backlog is drained) */
+const VACUUM_AFTER = 50_000;
 
 export { displayId, fastDecoder, transferKey } from './bridge-decode.ts';
 
@@ -60,20 +62,22 @@ export interface BridgeSourcesOptions {
 }
 
 /**
- * Drop the stored pairs final on both sides (the highest final block read on each), and give the
- * space back after a large prune. Judging then costs what is pending, not the history.
+ * Drops a bridge's stored pairs that are final on both sides (the highest final block read on
+ * each), a batch per call, and gives the space back once a large backlog is drained. Judging then
+ * costs what is pending, not the history.
  */
-export async function pruneFinalPairs(
-  store: Store,
-  bridgeId: string,
-  final: { source: number; destination: number },
-  log: Logger,
-  options: { occurrence?: boolean } = {},
-): Promise<number> {
-  const pruned = await store.transaction((trx) => pruneSettled(trx, bridgeId, final.source, final.destination, options));
-  if (pruned > 0) log.debug({ pruned }, 'settled pairs dropped from the store');
-  if (pruned >= VACUUM_AFTER) await vacuumTransfers(store.db).catch((error: unknown) => log.warn({ reason: String(error) }, 'vacuum after pruning failed'));
-  return pruned;
+export function createPairPruner(store: Store, bridgeId: string, log: Logger, options: { occurrence?: boolean } = {}) {
+  let sinceVacuum = 0;
+  return async function prune(final: { source: number; destination: number }): Promise<number> {
+    const pruned = await store.transaction((trx) => pruneSettled(trx, bridgeId, final.source, final.destination, options));
+    if (pruned > 0) log.debug({ pruned }, 'settled pairs dropped from the store');
+    sinceVacuum += pruned;
+    if (pruned < PRUNE_BATCH && sinceVacuum >= VACUUM_AFTER) {
+      sinceVacuum = 0;
+      await vacuumTransfers(store.db).catch((error: unknown) => log.warn({ reason: String(error) }, 'vacuum after pruning failed'));
+    }
+    return pruned;
+  };
 }
 
 export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: BridgeSourcesOptions = {}): BridgeSources {
@@ -103,10 +107,12 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: Bri
     log.debug(result, 'pairing book written');
     return result.deposits + result.finalizations > 0;
   }
+  let pruner: ReturnType<typeof createPairPruner> | undefined;
   async function settle(store: Store, settleOptions: SettleOptions = {}): Promise<void> {
     // the prune joins what was just written: planned on stale statistics it is a nested loop
     if ((await commit(store)) && settleOptions.wrote) await settleOptions.wrote();
-    await pruneFinalPairs(store, bridge.id, book.finalBlocks(), log);
+    pruner ??= createPairPruner(store, bridge.id, log);
+    await pruner(book.finalBlocks());
   }
   /** hold the range once its transaction commits (the sync commits the book when it is due), or say it is not held */
   function hold(side: BridgeSide, logs: RawLog[], range: IngestRange): 'held' | undefined {

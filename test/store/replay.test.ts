@@ -147,12 +147,25 @@ for (const kind of ['pglite', 'postgres'] as const) {
       await insertFinalizations(store.db, [release(b, 'k1', 20, 0, { stage: 'failed-retryable' }), release(b, 'k1', 21), release(b, 'k2', 22), release(b, 'k1', 23)]);
       expect((await unbacked(b)).map((r) => r.blockNumber)).toEqual([23]);
       // everything final: k1 (deposit, failure, first delivery) and k2 go; k1's replay stays
-      expect(await pruneSettled(store.db, b, 100, 100)).toBe(3);
+      expect(await pruneSettled(store.db, b, 100, 100)).toBe(2);
       expect(await countTransfers(store.db, b)).toEqual({ deposits: 0, finalizations: 1 });
       expect((await unbacked(b)).map((r) => r.blockNumber)).toEqual([23]);
       // a replay read after the pair was pruned: no deposit left, unbacked as well
       await insertFinalizations(store.db, [release(b, 'k2', 40)]);
       expect((await unbacked(b)).map((r) => r.blockNumber)).toEqual([23, 40]);
+    });
+
+    it('a large prune is spread over calls of at most `limit` pairs, each pair whole', async () => {
+      const b = fresh();
+      await insertDeposits(store.db, [deposit(b, 'k1', 10), deposit(b, 'k2', 11), deposit(b, 'k3', 12)]);
+      await insertFinalizations(store.db, [release(b, 'k1', 20), release(b, 'k2', 21), release(b, 'k3', 22)]);
+      expect(await pruneSettled(store.db, b, 100, 100, { limit: 2 })).toBe(2);
+      expect(await countTransfers(store.db, b)).toEqual({ deposits: 1, finalizations: 1 });
+      expect(await unbacked(b)).toEqual([]);
+      expect(await pending(b)).toEqual([]);
+      expect(await pruneSettled(store.db, b, 100, 100, { limit: 2 })).toBe(1);
+      expect(await pruneSettled(store.db, b, 100, 100, { limit: 2 })).toBe(0);
+      expect(await countTransfers(store.db, b)).toEqual({ deposits: 0, finalizations: 0 });
     });
 
     it('a pair not final yet is not pruned, replay or not', async () => {
