@@ -282,6 +282,10 @@ CREATE TABLE occurrence_offsets (
   pruned bigint NOT NULL,
   PRIMARY KEY (bridge, base_key)
 );
+-- numbering looks a key up by its base on every written range: without these, each range with
+-- events scanned the whole side (quadratic over a long backfill)
+CREATE INDEX deposits_by_base ON deposits (bridge, split_part(transfer_key, '#', 1)) WHERE strpos(transfer_key, '#') > 0;
+CREATE INDEX finalizations_by_base ON finalizations (bridge, split_part(transfer_key, '#', 1)) WHERE strpos(transfer_key, '#') > 0;
 `,
   },
 ];

@@ -226,7 +226,7 @@ export async function occurrenceCounts(db: Db, table: 'deposits' | 'finalization
   const stage = table === 'finalizations' ? sql`AND stage = 'delivered'` : sql``;
   const { rows } = await sql<{ base: string; n: string }>`
     SELECT split_part(transfer_key, '#', 1) AS base, count(*) AS n FROM ${sql.table(table)}
-    WHERE bridge = ${bridge} AND split_part(transfer_key, '#', 1) = ANY(${unique}::text[]) ${stage}
+    WHERE bridge = ${bridge} AND strpos(transfer_key, '#') > 0 AND split_part(transfer_key, '#', 1) = ANY(${unique}::text[]) ${stage}
     GROUP BY 1`.execute(db);
   for (const row of rows) counts.set(row.base, Number(row.n));
   // pruned occurrences count too (a pruned pair took one row from each side)
