@@ -142,7 +142,7 @@ export async function benchJudge(options: { config: Config; settled: number; log
         await insertDeposits(trx, deposits);
         await insertFinalizations(trx, finalizations);
       });
-      if ((start / chunk) % 5 === 4) say(`  ${(start + chunk).toLocaleString('en-US')} transfers stored (${Math.round((performance.now() - seedStarted) / 1000)} s)`);
+      if ((start / chunk) % 20 === 19) say(`  ${(start + chunk).toLocaleString('en-US')} transfers stored (${Math.round((performance.now() - seedStarted) / 1000)} s)`);
     }
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const judge = async () => {

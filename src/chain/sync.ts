@@ -37,6 +37,8 @@ import { RangeTooLargeError, type RpcClient } from './rpc.ts';
 
 /** Ranges requested ahead of the one being processed during a backfill. */
 const PREFETCH_DEPTH = 2;
+/** polled heads kept below the latest (ranges end `confirmations` below it) */
+const POLLED_HEADS_KEPT = 128;
 
 /** Blocks below the head where a reorg is still looked for (finality `confirmations`), at least. */
 export const REORG_WINDOW = 256;
@@ -229,6 +231,12 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   let headState: ChainHeadState | undefined;
   /** the latest header of the last poll (its parent hash is known: a range ending there need not read it again) */
   let latestHeader: BlockHeader | undefined;
+  /**
+   * the latest headers of recent polls by number: with one poll per block, the block a range ends
+   * at (`confirmations` below the head) was polled as the head before. Used only while linked to the
+   * current head by parent hashes (as canonical as the head itself), it spares reading it again.
+   */
+  const polledHeads = new Map<number, BlockHeader>();
   /** the confirmed head moved and its header has not been read yet (the follower's next range reads it) */
   let confirmedPending = false;
   let lastLaneKey = 'tip';
@@ -394,6 +402,8 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
       verifyPending = true;
     }
     latestHeader = latest;
+    polledHeads.set(latest.number, latest);
+    for (const number of polledHeads.keys()) if (number > latest.number || number < latest.number - POLLED_HEADS_KEPT) polledHeads.delete(number);
     let confirmed: BlockHeader | undefined = tagged ?? (confirmedNumber === latest.number ? latest : undefined);
     confirmedPending = false;
     if (!confirmed && headState?.confirmed === confirmedNumber) {
@@ -580,6 +590,18 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     confirmedPending = false;
   }
 
+  /** the polled heads linked to the latest one by parent hashes, latest first */
+  function linkedToHead(): BlockHeader[] {
+    if (!latestHeader) return [];
+    const linked = [latestHeader];
+    for (let header = latestHeader; ; ) {
+      const parent = polledHeads.get(header.number - 1);
+      if (!parent || parent.hash !== header.parentHash) return linked;
+      linked.push(parent);
+      header = parent;
+    }
+  }
+
   /** the follower (if any) and the backfills, highest checkpoint first (closest to joining the tip) */
   function lanes(points: Map<string, Checkpoint>, head: ChainHeadState): { follower: Lane | undefined; backfills: Lane[] } {
     let cursor = followerCursor(points);
@@ -657,7 +679,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   async function readLane(lane: Lane, points: Map<string, Checkpoint>, head: ChainHeadState): Promise<'read' | 'refused' | 'reorg'> {
     const from = lane.at + 1;
     lastLaneKey = lane.key;
-    const known = latestHeader && latestHeader.number === head.confirmed ? [latestHeader] : [];
+    const known = linkedToHead();
     const taken = takeRange(lane, from, rangeEnd(lane, from, head), known);
     const to = taken.to;
     const anchor = points.get(lane.sources[0]!.key)!;

@@ -359,8 +359,11 @@ export function createWatchService(options: WatchServiceOptions) {
   async function cycle(name: string, runner: Runner, byTimer: boolean): Promise<void> {
     try {
       do {
-        // coalesced wake-ups: at most one pass in flight, and no sooner than a block time after the last
-        const gap = minGapMs(name) - (now() - runner.lastPassAt);
+        // coalesced wake-ups: at most one pass in flight, and no sooner than a block time after the
+        // last, unless a block it has not read was announced (waiting would only delay detection:
+        // a timer pass just before a block held its detection back by up to a block time)
+        const announced = runner.notified > (chains.get(name)!.head?.head ?? Number.POSITIVE_INFINITY);
+        const gap = announced ? 0 : minGapMs(name) - (now() - runner.lastPassAt);
         if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
         if (!running) return;
         runner.again = false;

@@ -307,4 +307,19 @@ describe('new-head subscriptions', () => {
     expect(w.watch.chains().find((c) => c.name === 'ethereum')!.lastError).toBeNull();
     await w.stop();
   });
+
+  // last: it leaves the chain with a minute between blocks in chain time
+  it('a block announced right after a pass is read at once, not a block time later', { timeout: 90_000 }, async () => {
+    // a minute per block in chain time: passes are kept a block time apart (60 s, below the poll interval)
+    await chains.source.testClient.mine({ blocks: 300, interval: 60 });
+    const w = await watching({ rpc: relay.url, pollIntervalMs: 600_000 });
+    await until('subscribed', () => w.heads().subscribed, 30_000, 20);
+    const first = await mine();
+    await until(`head ${first} read`, () => w.head() >= first, 30_000, 20);
+    // the next block lands just after that pass: a gap of a block time would hold it back a minute
+    const second = await mine();
+    await until(`head ${second} read`, () => w.head() >= second, 20_000, 20);
+    await w.stop();
+  });
+
 });
