@@ -106,14 +106,14 @@ export async function deleteBridgeSide(db: Db, bridge: string, side: 'source' | 
   await db.deleteFrom('occurrence_offsets').where('bridge', '=', bridge).execute();
 }
 
+/** pairs pruned per call at most (~1 s on the embedded store) */
+export const PRUNE_BATCH = 100_000;
+
 /**
  * Drop pairs (a deposit and its finalization) that are final on both sides: they can no longer be
  * undone by a reorg and will never be pending again, so judging needs only what is pending (and
  * what is still inside the reorg window), however long the history. Returns the pairs dropped.
  */
-/** pairs pruned per call at most (~1 s on the embedded store) */
-export const PRUNE_BATCH = 100_000;
-
 export async function pruneSettled(
   db: Db,
   bridge: string,
