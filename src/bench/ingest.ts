@@ -1,8 +1,11 @@
 /**
  * Ingest: `scan` over freshly emitted traffic (decode, pair, store, judge), timed from its start
  * to its result, against the same block ranges fetched with bare eth_getLogs (no decoding, no
- * store) at several range sizes — the best of those is what the RPC itself can serve. Reference
- * and scan alternate over rounds (the machine may be shared) and each keeps its best round.
+ * store) at several range sizes — the best size is what the RPC itself can serve. Reference and
+ * scan alternate over rounds (the machine may be shared) and each keeps its best round. The
+ * reference size is the one with the best median over the rounds: taking the single fastest of
+ * every size and round would set the best of ~20 noisy runs against the best of 3 (on a shared
+ * machine that alone is worth some 10 %); `rawPeakLogsPerSec` still reports that fastest run.
  */
 import { formatIssue } from '../core/errors.ts';
 import { FirebreakError } from '../core/errors.ts';
@@ -17,6 +20,7 @@ import { drillConfig, type DrillBridge } from '../drill/bridge.ts';
 import { createStore } from '../store/store.ts';
 import { countTransfers } from '../store/transfers.ts';
 import type { EmittedTraffic } from './emit.ts';
+import { median } from './stats.ts';
 
 export interface RawRun {
   /** blocks per eth_getLogs call */
@@ -30,15 +34,18 @@ export interface IngestResult {
   events: number;
   logsPerSec: number;
   seconds: number;
+  /** the reference: the best round of the range size with the best median */
   rawLogsPerSec: number;
   rawBestRangeBlocks: number;
+  /** the fastest reference run of any size and round (the best of many: biased upward) */
+  rawPeakLogsPerSec: number;
   ratio: number;
   /** reference and ours alternate this many times; each figure is its best round */
   rounds: number;
   /** every round's scan time */
   scanSeconds: number[];
-  /** best run per range size */
-  raw: RawRun[];
+  /** best run per range size, with the median over the rounds */
+  raw: Array<RawRun & { medianLogsPerSec: number }>;
   pendingFound: number;
   pendingExpected: number;
   /** blocks mined on top of the traffic: the events lie below the reorg window, as in a backfill */
@@ -135,14 +142,14 @@ export async function benchIngest(options: {
 
   // the machine is shared: alternate reference and ours, and keep each one's best round
   const rounds = Math.max(1, options.rounds ?? 3);
-  const bestBySize = new Map<number, RawRun>();
+  const runsBySize = new Map<number, RawRun[]>();
   const runs: number[] = [];
   let rowsStored = 0;
   const events = traffic.deposits + traffic.finalizations;
   for (let round = 0; round < rounds; round++) {
     for (const size of sizes) {
       const run = await measureRaw(config, bridge, heads, size);
-      if (!bestBySize.has(size) || run.logsPerSec > bestBySize.get(size)!.logsPerSec) bestBySize.set(size, run);
+      runsBySize.set(size, [...(runsBySize.get(size) ?? []), run]);
     }
     const store = await createStore(config.storage, logger);
     try {
@@ -160,8 +167,12 @@ export async function benchIngest(options: {
       await store.close();
     }
   }
-  const raw = [...bestBySize.values()];
-  const best = raw.reduce((a, b) => (b.logsPerSec > a.logsPerSec ? b : a));
+  const raw = [...runsBySize.values()].map((sizeRuns) => ({
+    ...sizeRuns.reduce((a, b) => (b.logsPerSec > a.logsPerSec ? b : a)),
+    medianLogsPerSec: median(sizeRuns.map((r) => r.logsPerSec)),
+  }));
+  const best = raw.reduce((a, b) => (b.medianLogsPerSec > a.medianLogsPerSec ? b : a));
+  const peak = raw.reduce((a, b) => (b.logsPerSec > a.logsPerSec ? b : a));
   const seconds = Math.min(...runs);
   const pendingFound = traffic.pending;
   const logsPerSec = events / seconds;
@@ -171,6 +182,7 @@ export async function benchIngest(options: {
     seconds,
     rawLogsPerSec: best.logsPerSec,
     rawBestRangeBlocks: best.rangeBlocks,
+    rawPeakLogsPerSec: peak.logsPerSec,
     ratio: logsPerSec / best.logsPerSec,
     rounds,
     scanSeconds: runs,
