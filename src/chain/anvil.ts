@@ -97,7 +97,8 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilInstance> 
       stderr = (stderr + chunk.toString()).slice(-2000);
     });
     const url = `http://127.0.0.1:${port}`;
-    const ready = await waitForRpc(url, child, 15_000);
+    // a state file is loaded before anvil answers: about 10 s for 500k blocks
+    const ready = await waitForRpc(url, child, options.args?.includes('--load-state') ? 180_000 : 15_000);
     if (ready) {
       const stop = async () => {
         running.delete(child);

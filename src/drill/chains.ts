@@ -39,8 +39,10 @@ export async function startLocalChain(options: {
   blockTime?: number;
   /** which anvil dev key signs (0 = deployer) */
   keyIndex?: number;
+  /** extra anvil arguments (a state file to load, say) */
+  anvilArgs?: string[];
 }): Promise<LocalChain> {
-  const anvil = await startAnvil({ chainId: options.chainId, port: options.port, blockTime: options.blockTime });
+  const anvil = await startAnvil({ chainId: options.chainId, port: options.port, blockTime: options.blockTime, args: options.anvilArgs });
   const chain = defineChain({
     id: options.chainId,
     name: options.name,

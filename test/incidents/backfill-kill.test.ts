@@ -1,8 +1,12 @@
 /**
- * `firebreak start` as a process, with a bridge added next to the seed bridge whose history must be
- * backfilled through a provider's block cap: the seed incident opens while the backfill runs, the
- * backfill shows its progress in /healthz, and after `kill -9` mid-backfill the next process resumes
- * within one commit interval of where the first stopped (not at fromBlock).
+ * `firebreak start` as a process, with a bridge added next to the seed bridge whose 500k-block
+ * history must be backfilled through a hosted provider's 2,000-block cap on both chains: the seed
+ * incident opens while the backfill runs, the backfill shows its progress in /healthz, and after
+ * `kill -9` mid-backfill the next process resumes within one commit interval of where the first
+ * stopped (not at fromBlock).
+ *
+ * The chains start on a 500k-block history loaded from a state file (test/support/long-history.ts:
+ * anvil cannot mine that many blocks here in reasonable time); the bridge is deployed on top.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,47 +21,43 @@ import { getCheckpoints } from '../../src/store/checkpoints.ts';
 import { createStore } from '../../src/store/store.ts';
 import type { BackfillView } from '../../src/watchers/service.ts';
 import { type DrillChains, startDrillChains } from '../support/drill.ts';
-import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy.ts';
+import { type HostedProvider, startHostedProvider } from '../support/hosted-provider.ts';
+import { writeLongHistory } from '../support/long-history.ts';
 import { freePort, type StartedService, startServiceProcess, waitFor } from './start-process.ts';
 
 const TOKEN = 'backfill-kill-token-0123';
-/** short history, small block cap (anvil mines slowly on a shared machine): ~150 ranges per chain */
-const HISTORY = 600;
-const BLOCK_CAP = 4;
+/** blocks of history under the bridge, read through a 2,000-block cap: 250 ranges per chain */
+const HISTORY = 500_000;
+const BLOCK_CAP = 2_000;
 /** FIREBREAK_COMMIT_EVERY_RANGES for the process: the book commits every 10 held ranges */
 const COMMIT_RANGES = 10;
 
 let chains: DrillChains;
 let dir: string;
 let configFile: string;
-const proxies: RpcProxy[] = [];
+const proxies: HostedProvider[] = [];
 let running: StartedService | undefined;
-
-async function mineMany(url: string, blocks: number): Promise<void> {
-  for (let left = blocks; left > 0; left -= 50_000) {
-    const count = Math.min(50_000, left);
-    await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_mine', params: [`0x${count.toString(16)}`, '0x1'] }),
-    });
-  }
-}
 
 async function healthz(base: string): Promise<{ backfill: BackfillView[] }> {
   return (await (await fetch(`${base}/healthz`)).json()) as { backfill: BackfillView[] };
 }
 
 beforeAll(async () => {
-  chains = await startDrillChains();
-  await Promise.all([mineMany(chains.source.anvil.url, HISTORY), mineMany(chains.destination.anvil.url, HISTORY)]);
+  dir = mkdtempSync(join(tmpdir(), 'firebreak-backfill-kill-'));
+  const history = join(dir, 'history.json');
+  await writeLongHistory(history, { blocks: HISTORY });
+  chains = await startDrillChains({ anvilArgs: ['--load-state', history] });
+  rmSync(history);
   const recent = {
     source: Number(await chains.source.publicClient.getBlockNumber({ cacheTime: 0 })),
     destination: Number(await chains.destination.publicClient.getBlockNumber({ cacheTime: 0 })),
   };
   await seedStuckBridge(chains.bridge, 2);
-  proxies.push(await startRpcProxy(chains.source.anvil.url, { maxLogRange: BLOCK_CAP }), await startRpcProxy(chains.destination.anvil.url, { maxLogRange: BLOCK_CAP }));
-  dir = mkdtempSync(join(tmpdir(), 'firebreak-backfill-kill-'));
+  expect(recent.source).toBeGreaterThan(HISTORY);
+  proxies.push(
+    await startHostedProvider(chains.source.anvil.url, { maxBlockRange: BLOCK_CAP }),
+    await startHostedProvider(chains.destination.anvil.url, { maxBlockRange: BLOCK_CAP }),
+  );
   const raw = drillConfig({
     bridge: chains.bridge,
     storage: `pglite://${join(dir, 'db')}`,
@@ -98,10 +98,13 @@ describe('kill -9 mid-backfill', () => {
     // mid-backfill: progress visible in /healthz, then kill -9
     const seen = await waitFor(async () => {
       const view = (await healthz(first)).backfill.find((b) => b.source === 'bridge:history:source');
-      return view && view.blocksDone > 2 * COMMIT_RANGES * BLOCK_CAP && view.blocksRemaining > 0 ? view : undefined;
+      return view && view.blocksDone > 2 * COMMIT_RANGES * BLOCK_CAP && view.blocksRemaining > 0 && view.etaSeconds !== null ? view : undefined;
     }, 'the history backfill under way', 240_000);
     expect(seen.percent).toBeGreaterThan(0);
     expect(seen.percent).toBeLessThan(100);
+    expect(seen.blocksTotal).toBeGreaterThan(HISTORY);
+    expect(seen.etaSeconds).toBeGreaterThan(0);
+    expect(seen.following).toBe(false);
     await running.signal('SIGKILL');
 
     const store = await createStore({ kind: 'pglite', url: join(dir, 'db') }, silentLogger);
@@ -119,6 +122,12 @@ describe('kill -9 mid-backfill', () => {
     const second = running.url;
     const resumed = await waitFor(async () => (await healthz(second)).backfill.find((b) => b.source === 'bridge:history:source'), 'progress after restart', 120_000);
     expect(resumed.doneBlock).toBeGreaterThanOrEqual(stored);
+    // and it goes on from there through the provider's cap
+    const moving = await waitFor(async () => {
+      const view = (await healthz(second)).backfill.find((b) => b.source === 'bridge:history:source');
+      return view && view.doneBlock >= stored + 5 * BLOCK_CAP ? view : undefined;
+    }, 'the backfill moving on after the restart', 120_000);
+    expect(moving.blocksTotal).toBe(seen.blocksTotal);
     console.log(`FAULT kill -9 mid-backfill (seen at block ${seen.doneBlock}, ${seen.percent}%) -> held: checkpoint ${stored} committed, the restart resumed at ${resumed.doneBlock} (not at fromBlock 0)`);
     await running.signal('SIGTERM');
   }, 900_000);

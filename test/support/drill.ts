@@ -12,10 +12,11 @@ export interface DrillChains {
   stop(): Promise<void>;
 }
 
-export async function startDrillChains(): Promise<DrillChains> {
+/** `anvilArgs`: for both chains (`--load-state <file>` starts them on a long history, say) */
+export async function startDrillChains(options: { anvilArgs?: string[] } = {}): Promise<DrillChains> {
   const [source, destination] = await Promise.all([
-    startLocalChain({ name: 'ethereum', chainId: 31337 }),
-    startLocalChain({ name: 'arbitrum', chainId: 31338 }),
+    startLocalChain({ name: 'ethereum', chainId: 31337, anvilArgs: options.anvilArgs }),
+    startLocalChain({ name: 'arbitrum', chainId: 31338, anvilArgs: options.anvilArgs }),
   ]);
   const bridge = await deployDrillBridge(source, destination);
   return {
