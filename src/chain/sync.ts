@@ -37,6 +37,9 @@ import { RangeTooLargeError, type RpcClient } from './rpc.ts';
 
 /** Ranges requested ahead of the one being processed during a backfill. */
 const PREFETCH_DEPTH = 2;
+/** final ranges nobody writes for: their checkpoints and edge headers are saved at least this often */
+export const QUIET_RANGES_KEPT = 32;
+const QUIET_KEPT_MS = 30_000;
 /** polled heads kept below the latest (ranges end `confirmations` below it) */
 const POLLED_HEADS_KEPT = 128;
 
@@ -81,12 +84,23 @@ export interface LogSource {
    */
   legacyFingerprint?: string;
   /**
-   * store what these logs mean; runs inside the range's transaction, for every range (also an
-   * empty one). 'held': the source keeps the range in memory (through `range.afterCommit`, so a
-   * failed transaction leaves nothing behind) and saves `range.checkpoint` itself when it writes
-   * it (`commit`); the sync then leaves the stored checkpoint where it is.
+   * store what these logs mean; runs inside the range's transaction, for every range the source
+   * does not hold (also an empty one, unless `quietWhenEmpty`)
    */
-  ingest(trx: Db, logs: RawLog[], range: IngestRange): Promise<void | 'held'>;
+  ingest(trx: Db, logs: RawLog[], range: IngestRange): Promise<void>;
+  /**
+   * asked first, outside any transaction: true when the source keeps the range in memory instead
+   * (through `range.afterCommit`, so a failed transaction leaves nothing behind) and saves
+   * `range.checkpoint` itself when it writes it (`commit`); the sync then leaves the stored
+   * checkpoint where it is and does not call `ingest`
+   */
+  hold?(logs: RawLog[], range: IngestRange): boolean;
+  /**
+   * an empty range changes nothing this source stores: below the reorg window its checkpoint may
+   * wait for a later write (a range nobody writes for needs no transaction of its own; what a crash
+   * loses of it is read again, and it was empty)
+   */
+  quietWhenEmpty?: boolean;
   /** a source that holds ranges: whether it is time to commit them (size, commit interval) */
   commitDue?(): boolean;
   /** write what the source holds, in a transaction of its own (before a rollback: `pair: false`) */
@@ -254,6 +268,8 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
    * drops the queue); it is checked like a fresh read (parent hash, near-head hashes).
    */
   const readAhead = new Map<string, Array<{ from: number; to: number; result: Promise<RangeRead> }>>();
+  /** what final ranges nobody wrote for moved (checkpoints of quiet sources, edge headers): saved with the next write */
+  const unsaved = { checkpoints: new Map<string, Checkpoint>(), headers: [] as BlockHeader[], ranges: 0, since: 0 };
 
   function sizing(key: string): Sizing {
     let found = sizings.get(key);
@@ -502,6 +518,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     }
     const forkBlock = fork?.number ?? Math.min(...sources.map((s) => s.fromBlock - 1));
     log.warn({ forkBlock, fromBlock: suspect }, 'reorg: rolling back and re-reading');
+    await saveUnsaved();
     const affected = sources.filter((source) => points.get(source.key)!.blockNumber > forkBlock);
     // what the sources hold in memory becomes rows first (committed on its own): the rollback
     // below must be able to take either side of a pair back
@@ -725,27 +742,60 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
       if (lists) for (const { topic1, list } of lists) if (topic1 === undefined || entry.topics[1]?.toLowerCase() === topic1) list.push(entry);
     }
     const afterCommit: Array<() => void> = [];
-    await store.transaction(async (trx) => {
-      const moved: Checkpoint[] = [];
-      for (const source of group) {
-        const next: Checkpoint = { ...points.get(source.key)!, blockNumber: last.number, blockHash: last.hash, blockTimestamp: last.timestamp };
-        const outcome = await source.ingest(trx, bySource.get(source.key)!, {
-          checkpoint: next,
-          finalBlock: head.finalized,
-          afterCommit: (fn) => afterCommit.push(fn),
-        });
-        if (outcome !== 'held') moved.push(next);
-      }
-      await saveCheckpoints(trx, moved);
-      await saveHeaders(trx, chain.name, [last]);
-      if (last.number % 512 === 0) await pruneHeaders(trx, chain.name, head.finalized - 3 * Math.max(REORG_WINDOW, head.head - head.finalized));
+    const rangeOf = (source: LogSource): IngestRange => ({
+      checkpoint: { ...points.get(source.key)!, blockNumber: last.number, blockHash: last.hash, blockTimestamp: last.timestamp },
+      finalBlock: head.finalized,
+      afterCommit: (fn) => afterCommit.push(fn),
     });
+    const ranges = new Map(group.map((source) => [source.key, rangeOf(source)]));
+    const held = new Set(group.filter((source) => source.hold?.(bySource.get(source.key)!, ranges.get(source.key)!)).map((s) => s.key));
+    const writers = group.filter((source) => !held.has(source.key) && !(source.quietWhenEmpty && bySource.get(source.key)!.length === 0));
+    const moved = group.filter((source) => !held.has(source.key)).map((source) => ranges.get(source.key)!.checkpoint);
+    if (writers.length === 0 && last.number <= head.finalized) {
+      // final and nobody writes: no transaction of its own (one per range was most of a quiet backfill's store time)
+      for (const checkpoint of moved) unsaved.checkpoints.set(checkpoint.source, checkpoint);
+      unsaved.headers.push(last);
+      if (unsaved.ranges++ === 0) unsaved.since = now();
+      if (unsaved.ranges >= QUIET_RANGES_KEPT || now() - unsaved.since >= QUIET_KEPT_MS) await saveUnsaved();
+    } else {
+      await store.transaction(async (trx) => {
+        for (const source of writers) await source.ingest(trx, bySource.get(source.key)!, ranges.get(source.key)!);
+        await saveCheckpoints(trx, [...unsavedExcept(moved), ...moved]);
+        await saveHeaders(trx, chain.name, [...unsaved.headers, last]);
+        if (last.number % 512 === 0) await pruneHeaders(trx, chain.name, head.finalized - 3 * Math.max(REORG_WINDOW, head.head - head.finalized));
+      });
+      clearUnsaved();
+    }
     for (const fn of afterCommit) fn();
     for (const source of group) {
       points.set(source.key, { ...points.get(source.key)!, blockNumber: last.number, blockHash: last.hash, blockTimestamp: last.timestamp });
     }
     // durable progress: a source holding ranges in memory commits them every commit interval
     for (const source of group) if (source.commitDue?.()) await source.commit!(store);
+  }
+
+  /** unsaved checkpoints of other sources than these (theirs are newer) */
+  function unsavedExcept(checkpoints: Checkpoint[]): Checkpoint[] {
+    const newer = new Set(checkpoints.map((c) => c.source));
+    return [...unsaved.checkpoints.values()].filter((c) => !newer.has(c.source));
+  }
+
+  function clearUnsaved(): void {
+    unsaved.checkpoints.clear();
+    unsaved.headers = [];
+    unsaved.ranges = 0;
+  }
+
+  /** save what quiet final ranges moved (before a rollback, at the commit interval, when caught up) */
+  async function saveUnsaved(): Promise<void> {
+    if (unsaved.ranges === 0) return;
+    const checkpointsToSave = [...unsaved.checkpoints.values()];
+    const headers = unsaved.headers;
+    await store.transaction(async (trx) => {
+      await saveCheckpoints(trx, checkpointsToSave);
+      await saveHeaders(trx, chain.name, headers);
+    });
+    clearUnsaved();
   }
 
   /** Near the head, a log's block must still be the canonical one when we commit it. */
@@ -790,12 +840,14 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     const lane = follower && follower.at < head.confirmed ? follower : backfills.find((b) => b.at < Math.min(b.cap, head.confirmed));
     if (!lane) {
       await fillConfirmed();
+      await saveUnsaved();
       progress(true);
       return allAtHead(points, head);
     }
     await readLane(lane, points, head);
     lanes(points, head); // joins
     const done = allAtHead(points, head);
+    if (done) await saveUnsaved();
     progress(done);
     return done;
   }

@@ -69,6 +69,7 @@ export function adminSources(config: Config, chain: string, logger: Logger): Log
         topic0,
         fromBlock: contract.fromBlock,
         fingerprint: `admin|${contract.address}|${topic0}|${contract.fromBlock}`,
+        quietWhenEmpty: true,
         async ingest(trx, logs: RawLog[]) {
           const rows = [];
           for (const log of logs) {

@@ -115,11 +115,11 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: Bri
     await pruner(book.finalBlocks());
   }
   /** hold the range once its transaction commits (the sync commits the book when it is due), or say it is not held */
-  function hold(side: BridgeSide, logs: RawLog[], range: IngestRange): 'held' | undefined {
-    if (!book.holds(side, range)) return undefined;
+  function hold(side: BridgeSide, logs: RawLog[], range: IngestRange): boolean {
+    if (!book.holds(side, range)) return false;
     const keys = (side === 'source' ? deposits : finalizations).keys(logs);
     range.afterCommit(() => book.hold(side, logs, keys, range));
-    return 'held';
+    return true;
   }
 
   /** one side as a log source: rows go straight to the store unless the pairing book holds them */
@@ -138,8 +138,8 @@ export function bridgeSources(bridge: BridgeConfig, logger: Logger, options: Bri
       // settled pairs' deposits pending, or their releases unbacked (a false S0, a pause)
       fingerprint: pairFingerprint,
       legacyFingerprint: fingerprint(event),
-      async ingest(trx, logs, range) {
-        if (hold(side, logs, range)) return 'held';
+      hold: (logs, range) => hold(side, logs, range),
+      async ingest(trx, logs) {
         await write(trx, logs);
       },
       commitDue: () => book.due(),

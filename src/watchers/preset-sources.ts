@@ -170,6 +170,7 @@ export function presetSources(bridge: BridgeConfig, chainIds: ChainIds, logger: 
           fingerprint: pairFingerprint,
           legacyFingerprint,
           ingest: (trx, logs) => write[side](trx, logs),
+          quietWhenEmpty: true,
           rollback: async (trx, block) => {
             await (side === 'source' ? deleteDepositsAbove : deleteFinalizationsAbove)(trx, bridge.id, block);
           },
