@@ -53,7 +53,7 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
   const books = new Map<string, BridgeSources>();
   const keys = new Map<string, SideKeys>();
   /** preset bridges (no pairing book): pruned at settle from their chains' final blocks */
-  const presetBridges = new Map<string, { bridge: BridgeConfig; prune: ReturnType<typeof createPairPruner> }>();
+  const presetBridges = new Map<string, { bridge: BridgeConfig; prune: ReturnType<typeof createPairPruner>; wrote: boolean }>();
   const syncs: Record<string, ChainSync> = {};
   // a chain's head as its sync last read it (the syncs are made below, after their sources)
   const sourceClockOf = (chain: string) => () => syncs[chain]?.head()?.headTimestamp;
@@ -64,15 +64,25 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
       // SPEC §10: a preset's sides read every event it knows (no pairing book), several sources a side
       const chainIds = { source: config.chains[bridge.source.chain]!.chainId, destination: config.chains[bridge.destination.chain]!.chainId };
       const own: SideKeys = { source: [], destination: [], outflow };
+      const entry = {
+        bridge,
+        prune: createPairPruner(store, bridge.id, logger.child({ bridge: bridge.id }), { occurrence: presetNamed(bridge.preset.name)?.keying === 'occurrence' }),
+        // rows written since the settle last looked at planner statistics (the first settle looks)
+        wrote: true,
+      };
       for (const { chain, side, source } of presetSources(bridge, chainIds, logger, sourceClockOf(bridge.source.chain))) {
-        sourcesByChain.get(chain)!.push(source);
+        const ingest = source.ingest;
+        sourcesByChain.get(chain)!.push({
+          ...source,
+          async ingest(trx, logs, range) {
+            await ingest(trx, logs, range);
+            if (logs.length > 0) entry.wrote = true;
+          },
+        });
         own[side].push(source.key);
       }
       keys.set(bridge.id, own);
-      presetBridges.set(bridge.id, {
-        bridge,
-        prune: createPairPruner(store, bridge.id, logger.child({ bridge: bridge.id }), { occurrence: presetNamed(bridge.preset.name)?.keying === 'occurrence' }),
-      });
+      presetBridges.set(bridge.id, entry);
       continue;
     }
     const sides = bridgeSources(bridge, logger, {
@@ -119,8 +129,12 @@ export function wireChains(options: ChainWiringOptions): ChainWiring {
     if (sides) return sides.settle(store, { wrote: () => statistics.refresh() });
     const preset = presetBridges.get(bridgeId);
     if (!preset) return;
-    // a preset writes its events as they are read (a backfill's worth since the last look, maybe)
-    await statistics.refresh();
+    // a preset writes its events as they are read (a backfill's worth since the last look, maybe);
+    // nothing written since the last look: the service's own periodic look is enough
+    if (preset.wrote) {
+      preset.wrote = false;
+      await statistics.refresh();
+    }
     const finalOf = (chain: string) => syncs[chain]?.head()?.finalized ?? -1;
     await preset.prune({ source: finalOf(preset.bridge.source.chain), destination: finalOf(preset.bridge.destination.chain) });
   }
