@@ -11,16 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployArtifact, loadArtifact } from '../../src/chain/artifacts.ts';
-import { createRpcClient } from '../../src/chain/rpc.ts';
-import { type ChainSync, createChainSync, type LogSource, QUIET_RANGES_KEPT } from '../../src/chain/sync.ts';
-import type { ChainConfig } from '../../src/config/types.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import { deployArtifact } from '../../src/chain/artifacts.ts';
+import { type ChainSync, type LogSource, QUIET_RANGES_KEPT } from '../../src/chain/sync.ts';
 import { type LocalChain, startLocalChain } from '../../src/drill/chains.ts';
 import { getCheckpoints } from '../../src/store/checkpoints.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { ERC20_TRANSFER } from '../../src/watchers/exploit/outflow.ts';
 import { type HostedProvider, startHostedProvider } from '../support/hosted-provider.ts';
+import { localChainSync, mintDrillToken } from '../support/local-sync.ts';
 import { writeLongHistory } from '../support/long-history.ts';
 
 const HISTORY = 20_000;
@@ -34,17 +32,7 @@ let token: Address;
 let head: number;
 const stores: Store[] = [];
 
-async function mint(amount: bigint): Promise<void> {
-  const hash = await chain.walletClient.writeContract({
-    address: token,
-    abi: loadArtifact('DrillToken').abi,
-    functionName: 'mint',
-    args: [chain.walletClient.account.address, amount],
-    chain: chain.chain,
-    account: chain.walletClient.account,
-  });
-  await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-}
+const mint = (amount: bigint) => mintDrillToken(chain, token, amount);
 
 /** a store that counts its transactions */
 async function countingStore(): Promise<{ store: Store; transactions: () => number }> {
@@ -75,18 +63,7 @@ function syncFor(store: Store, options: { quiet: boolean; read: string[] }): Cha
     rollback: async () => {},
     reset: async () => {},
   };
-  const config: ChainConfig = {
-    name: 'ethereum',
-    chainId: 31337,
-    rpc: [provider.url],
-    confirmations: 0,
-    pollIntervalMs: 100,
-    haltedAfterMs: 60_000,
-    finality: 'confirmations',
-    unobservableAfterMs: 60_000,
-  };
-  const rpc = createRpcClient({ chain: 'ethereum', urls: [provider.url], chainId: 31337, logger: silentLogger });
-  return createChainSync({ chain: config, rpc, store, sources: [source], logger: silentLogger, reorgWindow: REORG_WINDOW });
+  return localChainSync({ url: provider.url, store, sources: [source], reorgWindow: REORG_WINDOW });
 }
 
 async function stored(store: Store): Promise<number> {

@@ -7,15 +7,14 @@
  */
 import type { Address } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployArtifact, loadArtifact } from '../../src/chain/artifacts.ts';
-import { createRpcClient, RateLimitedError } from '../../src/chain/rpc.ts';
-import { CEILING_PROBE_AFTER, type ChainSync, createChainSync, type LogSource } from '../../src/chain/sync.ts';
-import type { ChainConfig } from '../../src/config/types.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import { deployArtifact } from '../../src/chain/artifacts.ts';
+import { RateLimitedError } from '../../src/chain/rpc.ts';
+import { CEILING_PROBE_AFTER, type ChainSync, type LogSource } from '../../src/chain/sync.ts';
 import { type LocalChain, startLocalChain } from '../../src/drill/chains.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { ERC20_TRANSFER } from '../../src/watchers/exploit/outflow.ts';
 import { type HostedProvider, startHostedProvider } from '../support/hosted-provider.ts';
+import { localChainSync, mintDrillToken } from '../support/local-sync.ts';
 
 const REORG_WINDOW = 4;
 
@@ -34,17 +33,7 @@ async function mineRaw(blocks: number): Promise<void> {
   });
 }
 
-async function mint(amount: bigint): Promise<void> {
-  const hash = await chain.walletClient.writeContract({
-    address: token,
-    abi: loadArtifact('DrillToken').abi,
-    functionName: 'mint',
-    args: [chain.walletClient.account.address, amount],
-    chain: chain.chain,
-    account: chain.walletClient.account,
-  });
-  await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-}
+const mint = (amount: bigint) => mintDrillToken(chain, token, amount);
 
 /** what anvil holds: the token's Transfers from `fromBlock` on, as block:logIndex */
 async function transfersFrom(fromBlock: number): Promise<string[]> {
@@ -77,18 +66,7 @@ async function bed(providerOptions: Parameters<typeof startHostedProvider>[1], f
     rollback: async () => {},
     reset: async () => {},
   };
-  const config: ChainConfig = {
-    name: 'ethereum',
-    chainId: 31337,
-    rpc: [provider.url],
-    confirmations: 0,
-    pollIntervalMs: 100,
-    haltedAfterMs: 60_000,
-    finality: 'confirmations',
-    unobservableAfterMs: 60_000,
-  };
-  const rpc = createRpcClient({ chain: 'ethereum', urls: [provider.url], chainId: 31337, logger: silentLogger, ...rpcOptions });
-  const sync = createChainSync({ chain: config, rpc, store, sources: [source], logger: silentLogger, reorgWindow: REORG_WINDOW });
+  const sync = localChainSync({ url: provider.url, store, sources: [source], reorgWindow: REORG_WINDOW, rpc: rpcOptions });
   return { provider, sync, read };
 }
 

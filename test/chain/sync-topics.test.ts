@@ -12,13 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANVIL_KEYS } from '../../src/chain/anvil.ts';
 import { deployArtifact, loadArtifact } from '../../src/chain/artifacts.ts';
 import type { RawLog } from '../../src/chain/blocks.ts';
-import { createRpcClient } from '../../src/chain/rpc.ts';
-import { createChainSync, type LogSource } from '../../src/chain/sync.ts';
-import type { ChainConfig } from '../../src/config/types.ts';
-import { silentLogger } from '../../src/core/log.ts';
+import type { LogSource } from '../../src/chain/sync.ts';
 import { type LocalChain, startLocalChain } from '../../src/drill/chains.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { addressTopic, ERC20_TRANSFER } from '../../src/watchers/exploit/outflow.ts';
+import { localChainSync } from '../support/local-sync.ts';
 import { type RpcProxy, startRpcProxy } from '../support/rpc-proxy.ts';
 
 const X = privateKeyToAccount(ANVIL_KEYS[1] as `0x${string}`);
@@ -82,9 +80,7 @@ describe('log sources filtered on topics[1]', () => {
       reset: async () => {},
     });
     const sources = [source('all-a', tokenA), source('a-from-x', tokenA, addressTopic(X.address)), source('b-from-y', tokenB, addressTopic(Y.address))];
-    const config: ChainConfig = { name: 'ethereum', chainId: 31337, rpc: [proxy.url], confirmations: 0, pollIntervalMs: 100, haltedAfterMs: 60_000, finality: 'confirmations', unobservableAfterMs: 60_000 };
-    const rpc = createRpcClient({ chain: 'ethereum', urls: [proxy.url], chainId: 31337, logger: silentLogger });
-    const sync = createChainSync({ chain: config, rpc, store, sources, logger: silentLogger, reorgWindow: 4 });
+    const sync = localChainSync({ url: proxy.url, store, sources, reorgWindow: 4 });
 
     await traffic();
     await sync.catchUp(); // a backfill from block 0
