@@ -188,8 +188,8 @@ export interface ChainSync {
   step(): Promise<boolean>;
   /** read the follower up to the confirmed head of the last poll (backfills wait) */
   follow(): Promise<void>;
-  /** backfill ranges until `budgetMs` is spent or every source follows the tip */
-  backfill(budgetMs: number): Promise<void>;
+  /** backfill ranges until `budgetMs` is spent or every source follows the tip; the ranges read */
+  backfill(budgetMs: number): Promise<number>;
   /** pollHead, then steps until every source has reached the confirmed head seen by that poll */
   catchUp(signal?: AbortSignal): Promise<ChainHeadState>;
   /** last head seen, undefined before the first poll */
@@ -865,20 +865,23 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     await fillConfirmed();
   }
 
-  async function backfill(budgetMs: number): Promise<void> {
-    if (!headState) return;
+  async function backfill(budgetMs: number): Promise<number> {
+    if (!headState) return 0;
     const points = await loadCheckpoints();
     const until = now() + budgetMs;
+    let read = 0;
     do {
       const head = headState;
       const { backfills } = lanes(points, head);
       const lane = backfills.find((b) => b.at < Math.min(b.cap, head.confirmed));
       if (!lane) break;
       if ((await readLane(lane, points, head)) === 'reorg') break;
+      read++;
       lanes(points, head);
       progress();
     } while (now() < until);
     progress(true);
+    return read;
   }
 
   return {

@@ -117,6 +117,8 @@ interface Runner {
   lastPassAt: number;
   /** when an RPC of the chain last answered (unobservable only after `unobservableAfter` without) */
   lastAnswerAt: number;
+  /** the last pass read backfill ranges: the next one follows right away */
+  backfilled: boolean;
   subscription: HeadSubscription | undefined;
 }
 
@@ -166,7 +168,7 @@ export function createWatchService(options: WatchServiceOptions) {
       // the tip first, for every caught-up source; then the backfills, within a budget
       await sync.follow();
       view.head = sync.head();
-      if (running) await sync.backfill(backfillBudgetMs);
+      runner.backfilled = running ? (await sync.backfill(backfillBudgetMs)) > 0 : false;
       view.head = sync.head();
       view.caughtUp = sync.caughtUp();
       view.lastError = null;
@@ -338,7 +340,7 @@ export function createWatchService(options: WatchServiceOptions) {
   const runners = new Map<string, Runner>(
     [...chains.keys()].map((name) => [
       name,
-      { timer: undefined, busy: false, again: false, notified: 0, lagRetried: 0, wakeups: 0, unannounced: 0, subscription: undefined, lastPassAt: 0, lastAnswerAt: now() },
+      { timer: undefined, busy: false, again: false, notified: 0, lagRetried: 0, wakeups: 0, unannounced: 0, subscription: undefined, lastPassAt: 0, lastAnswerAt: now(), backfilled: false },
     ]),
   );
 
@@ -362,8 +364,9 @@ export function createWatchService(options: WatchServiceOptions) {
         // coalesced wake-ups: at most one pass in flight, and no sooner than a block time after the
         // last, unless a block it has not read was announced (waiting would only delay detection:
         // a timer pass just before a block held its detection back by up to a block time)
+        // nor while a backfill runs: each pass reads the tip first, then backfills for a budget
         const announced = runner.notified > (chains.get(name)!.head?.head ?? Number.POSITIVE_INFINITY);
-        const gap = announced ? 0 : minGapMs(name) - (now() - runner.lastPassAt);
+        const gap = announced || backfilling(name) ? 0 : minGapMs(name) - (now() - runner.lastPassAt);
         if (gap > 0) await new Promise((resolve) => setTimeout(resolve, gap));
         if (!running) return;
         runner.again = false;
@@ -398,12 +401,25 @@ export function createWatchService(options: WatchServiceOptions) {
       runner.lagRetried = runner.notified;
       delay = Math.min(LAGGING_RETRY_MS, interval);
     }
-    // a backfill still running continues right away (each pass reads the tip first, then backfills for a budget)
-    if (!view.caughtUp && !view.lastError && view.head) delay = Math.min(delay, minGapMs(name));
+    // a backfill still running continues right away, not a block time later (on a 12 s chain that
+    // read for 1 s in 12); not a timer pass: the subscription's silence is judged by those
+    if (backfilling(name)) {
+      runner.timer = setTimeout(() => {
+        runner.timer = undefined;
+        wake(name);
+      }, 0);
+      return;
+    }
     runner.timer = setTimeout(() => {
       runner.timer = undefined;
       wake(name, true);
     }, delay);
+  }
+
+  /** the chain answers and its last pass moved a backfill on (one with nothing to read waits its turn) */
+  function backfilling(name: string): boolean {
+    const view = chains.get(name)!;
+    return runners.get(name)!.backfilled && !view.caughtUp && !view.lastError && view.head !== undefined;
   }
 
   function checkSilence(name: string, runner: Runner, before: number | undefined): void {

@@ -18,9 +18,9 @@ import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy.ts';
 import { waitFor } from '../incidents/start-process.ts';
 
 /**
- * The issue asks for 500k blocks; anvil mines ~25 blocks/s on this shared machine (10k blocks took
- * 6.6 min under load), so the history here is short and the provider's block cap small instead:
- * the backfill still takes ~150 ranges per chain, as 500k blocks at a 3,000-block cap would.
+ * A short mined history through a small block cap: ~150 ranges per chain, as 300k blocks at a
+ * 2,000-block cap would take. The 500k-block history itself (loaded from a state file) is read by
+ * test/incidents/backfill-kill.test.ts, through `firebreak start` and a kill -9.
  */
 const HISTORY = 600;
 const BLOCK_CAP = 4;
