@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../config/types.ts';
 import { FirebreakError, reasonOf } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { SERVICE_HEADER } from '../server/identity.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { claimStore, storeHolder } from './start.ts';
 
@@ -18,8 +19,9 @@ export function serviceUrl(config: Config): string {
 
 /**
  * A request to the running service with a token of the needed scope from server.apiTokens.
- * Returns null when nothing listens there (then the caller uses the store); throws when the
- * service refuses the token.
+ * Returns null when no Firebreak service answers there (nothing listens, or another program holds
+ * the port: its answers carry no SERVICE_HEADER); the caller then uses the store, which an embedded
+ * store's lock keeps safe. Throws when the service refuses the token.
  */
 export async function serviceRequest(
   config: Config,
@@ -42,6 +44,10 @@ export async function serviceRequest(
       signal: AbortSignal.timeout(init.timeoutMs ?? 15_000),
     });
   } catch {
+    return null;
+  }
+  if (!response.headers.has(SERVICE_HEADER)) {
+    await response.body?.cancel();
     return null;
   }
   if (response.status === 401 || response.status === 403) {

@@ -5,6 +5,7 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { SERVICE_HEADER } from './identity.ts';
 import { BadRequestError, NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Incident } from '../core/types.ts';
@@ -70,6 +71,10 @@ export function createServerApp(deps: ServerDeps): Hono<AuthEnv> {
   const now = deps.now ?? Date.now;
   const app = new Hono<AuthEnv>();
   app.onError((error, c) => errorResponse(error, c, logger));
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set(SERVICE_HEADER, '1');
+  });
   // every body is size-limited before any route (or its auth) reads it
   app.use('*', limitBodies());
 

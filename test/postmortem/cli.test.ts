@@ -3,6 +3,8 @@
  * pointing at anvil): from the store when no service runs, through the API when one does.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMirrorIntegration } from '../../src/mirror/integration.ts';
@@ -153,6 +155,20 @@ describe('without a running service (embedded store)', () => {
     const missing = await cli(['anchor', join(dir, 'nope.md'), '--incident', incidentId]);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toMatch(/^firebreak anchor: cannot read .*nope\.md: no such file$/);
+  }, 600_000);
+
+  it('another program on server.port (a JSON-RPC node, say) is not taken for the service: the store is read', async () => {
+    const foreign = createServer((_req, res) => void res.writeHead(405, { allow: 'POST' }).end('only JSON-RPC over POST'));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    try {
+      const foreignPort = (foreign.address() as AddressInfo).port;
+      const elsewhere = writeConfig('foreign-port.yaml', rawConfig(setup, { storage: `pglite://${dbDir}`, dataDir: join(dir, 'data'), port: foreignPort }));
+      const result = await cli(['postmortem', incidentId], elsewhere);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('# Postmortem: Acme bridge: 37 transfers stuck');
+    } finally {
+      await new Promise((resolve) => foreign.close(resolve));
+    }
   }, 600_000);
 
   it('refuses to open an embedded store that another process holds', async () => {

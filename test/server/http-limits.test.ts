@@ -13,6 +13,7 @@ import { mirrorRoutes } from '../../src/mirror/routes.ts';
 import type { MirrorState } from '../../src/mirror/publisher.ts';
 import type { StatusSnapshot } from '../../src/mirror/render/public.ts';
 import { createServerApp, MAX_BODY_BYTES } from '../../src/server/app.ts';
+import { SERVICE_HEADER } from '../../src/server/identity.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import type { WatchService } from '../../src/watchers/service.ts';
 
@@ -90,6 +91,17 @@ describe('request bodies are size-limited before auth', () => {
     });
     const response = await fetch(`${base}/api/incidents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${WRITE}` }, body, duplex: 'half' } as RequestInit);
     expect(response.status).toBe(413);
+  });
+
+  it('every answer says it is the service (the CLI tells it from another program on the port)', async () => {
+    const answers = await Promise.all([
+      fetch(`${base}/healthz`),
+      fetch(`${base}/api/incidents`),
+      fetch(`${base}/no-such-route`),
+      fetch(`${base}/api/alerts`, { method: 'POST', body: 'x'.repeat(MAX_BODY_BYTES + 1) }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 404, 413]);
+    for (const answer of answers) expect(answer.headers.get(SERVICE_HEADER)).toBe('1');
   });
 
   it('must NOT refuse: a normal alert with a listed routing key is accepted', async () => {
