@@ -3,7 +3,7 @@
  * pointing at anvil): from the store when no service runs, through the API when one does.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ let configFile: string;
 let dbDir: string;
 let incidentId: string;
 let port: number;
+let portHolder: Server | undefined;
 
 function writeConfig(name: string, raw: Record<string, unknown>): string {
   const file = join(dir, name);
@@ -40,7 +41,11 @@ beforeAll(async () => {
   setup = await startRegistryChain();
   dir = mkdtempSync(join(tmpdir(), 'firebreak-postmortem-'));
   dbDir = join(dir, 'db');
-  port = await freePort();
+  // the port stays held (by something that is not the service) so that no other test's server
+  // can take it meanwhile: the commands must read the store
+  portHolder = createServer((_req, res) => void res.writeHead(404).end('held by the test'));
+  await new Promise<void>((resolve) => portHolder!.listen(0, '127.0.0.1', resolve));
+  port = (portHolder.address() as AddressInfo).port;
   configFile = writeConfig('firebreak.yaml', rawConfig(setup, { storage: `pglite://${dbDir}`, dataDir: join(dir, 'data'), port }));
   // the incident, made through the engine on the same store the CLI will read
   const config = configOf(rawConfig(setup, { storage: `pglite://${dbDir}`, dataDir: join(dir, 'data'), port }));
@@ -58,6 +63,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  if (portHolder) await new Promise((resolve) => portHolder!.close(resolve));
   await setup?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
