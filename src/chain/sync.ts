@@ -269,7 +269,9 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
    */
   const readAhead = new Map<string, Array<{ from: number; to: number; result: Promise<RangeRead> }>>();
   /** what final ranges nobody wrote for moved (checkpoints of quiet sources, edge headers): saved with the next write */
-  const unsaved = { checkpoints: new Map<string, Checkpoint>(), headers: [] as BlockHeader[], ranges: 0, since: 0 };
+  // by source and by number: a range read again after a failed save replaces its entries (a header
+  // twice in one upsert is refused by the store, and every later save with it)
+  const unsaved = { checkpoints: new Map<string, Checkpoint>(), headers: new Map<number, BlockHeader>(), ranges: 0, since: 0 };
 
   function sizing(key: string): Sizing {
     let found = sizings.get(key);
@@ -754,14 +756,18 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     if (writers.length === 0 && last.number <= head.finalized) {
       // final and nobody writes: no transaction of its own (one per range was most of a quiet backfill's store time)
       for (const checkpoint of moved) unsaved.checkpoints.set(checkpoint.source, checkpoint);
-      unsaved.headers.push(last);
+      unsaved.headers.set(last.number, last);
       if (unsaved.ranges++ === 0) unsaved.since = now();
       if (unsaved.ranges >= QUIET_RANGES_KEPT || now() - unsaved.since >= QUIET_KEPT_MS) await saveUnsaved();
     } else {
+      // with what quiet ranges moved before (this range's checkpoints are newer), but kept apart from
+      // it until committed: a failed write must not leave checkpoints past logs nobody stored
+      const checkpointsToSave = new Map(unsaved.checkpoints);
+      for (const checkpoint of moved) checkpointsToSave.set(checkpoint.source, checkpoint);
+      const headers = new Map(unsaved.headers).set(last.number, last);
       await store.transaction(async (trx) => {
         for (const source of writers) await source.ingest(trx, bySource.get(source.key)!, ranges.get(source.key)!);
-        await saveCheckpoints(trx, [...unsavedExcept(moved), ...moved]);
-        await saveHeaders(trx, chain.name, [...unsaved.headers, last]);
+        await saveProgress(trx, checkpointsToSave, headers);
         if (last.number % 512 === 0) await pruneHeaders(trx, chain.name, head.finalized - 3 * Math.max(REORG_WINDOW, head.head - head.finalized));
       });
       clearUnsaved();
@@ -774,27 +780,21 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     for (const source of group) if (source.commitDue?.()) await source.commit!(store);
   }
 
-  /** unsaved checkpoints of other sources than these (theirs are newer) */
-  function unsavedExcept(checkpoints: Checkpoint[]): Checkpoint[] {
-    const newer = new Set(checkpoints.map((c) => c.source));
-    return [...unsaved.checkpoints.values()].filter((c) => !newer.has(c.source));
+  async function saveProgress(trx: Db, checkpointsToSave: Map<string, Checkpoint>, headers: Map<number, BlockHeader>): Promise<void> {
+    await saveCheckpoints(trx, [...checkpointsToSave.values()]);
+    await saveHeaders(trx, chain.name, [...headers.values()]);
   }
 
   function clearUnsaved(): void {
     unsaved.checkpoints.clear();
-    unsaved.headers = [];
+    unsaved.headers.clear();
     unsaved.ranges = 0;
   }
 
   /** save what quiet final ranges moved (before a rollback, at the commit interval, when caught up) */
   async function saveUnsaved(): Promise<void> {
     if (unsaved.ranges === 0) return;
-    const checkpointsToSave = [...unsaved.checkpoints.values()];
-    const headers = unsaved.headers;
-    await store.transaction(async (trx) => {
-      await saveCheckpoints(trx, checkpointsToSave);
-      await saveHeaders(trx, chain.name, headers);
-    });
+    await store.transaction((trx) => saveProgress(trx, unsaved.checkpoints, unsaved.headers));
     clearUnsaved();
   }
 

@@ -34,14 +34,15 @@ const stores: Store[] = [];
 
 const mint = (amount: bigint) => mintDrillToken(chain, token, amount);
 
-/** a store that counts its transactions */
-async function countingStore(): Promise<{ store: Store; transactions: () => number }> {
+/** a store that counts its transactions; transaction number `failAt` fails (a connection reset) */
+async function countingStore(options: { failAt?: number } = {}): Promise<{ store: Store; transactions: () => number }> {
   const store = await createStore({ kind: 'pglite', url: join(dir, `db-${stores.length}`) });
   stores.push(store);
   let count = 0;
   const transaction = store.transaction.bind(store);
   store.transaction = ((fn: Parameters<Store['transaction']>[0]) => {
     count++;
+    if (count === options.failAt) return Promise.reject(new Error('connection reset (injected)'));
     return transaction(fn);
   }) as Store['transaction'];
   return { store, transactions: () => count };
@@ -118,6 +119,28 @@ describe('quiet final ranges', () => {
     expect(await stored(first.store)).toBe(head);
     const anvilSays = (await chain.publicClient.getLogs({ address: token, fromBlock: 0n, toBlock: BigInt(head) })).map((l) => `${l.blockNumber}:${l.logIndex}`);
     expect(read).toEqual(anvilSays);
+    expect(read).toHaveLength(2);
+  });
+
+  it('a failed save is retried with the range read again: nothing twice in the next save, nothing lost', { timeout: 180_000 }, async () => {
+    const read: string[] = [];
+    // the first transaction saves the sources' initial checkpoints; the second is the first save of
+    // quiet ranges (after QUIET_RANGES_KEPT of them): it fails, and the step is taken again
+    const { store, transactions } = await countingStore({ failAt: 2 });
+    const sync = syncFor(store, { quiet: true, read });
+    await sync.pollHead();
+    let steps = 0;
+    for (let failed = false; !failed; steps++) {
+      expect(steps).toBeLessThan(10 * QUIET_RANGES_KEPT);
+      await sync.step().catch((error: Error) => {
+        expect(error.message).toContain('injected');
+        failed = true;
+      });
+    }
+    expect(steps).toBeGreaterThanOrEqual(QUIET_RANGES_KEPT);
+    expect(transactions()).toBe(2);
+    await sync.catchUp();
+    expect(await stored(store)).toBe(head);
     expect(read).toHaveLength(2);
   });
 
