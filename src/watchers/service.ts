@@ -403,17 +403,14 @@ export function createWatchService(options: WatchServiceOptions) {
     }
     // a backfill still running continues right away, not a block time later (on a 12 s chain that
     // read for 1 s in 12); not a timer pass: the subscription's silence is judged by those
-    if (backfilling(name)) {
-      runner.timer = setTimeout(() => {
+    const byTimer = !backfilling(name);
+    runner.timer = setTimeout(
+      () => {
         runner.timer = undefined;
-        wake(name);
-      }, 0);
-      return;
-    }
-    runner.timer = setTimeout(() => {
-      runner.timer = undefined;
-      wake(name, true);
-    }, delay);
+        wake(name, byTimer);
+      },
+      byTimer ? delay : 0,
+    );
   }
 
   /** the chain answers and its last pass moved a backfill on (one with nothing to read waits its turn) */
