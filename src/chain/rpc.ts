@@ -9,6 +9,7 @@
  */
 import { FirebreakError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { createJsonPoster, type HttpAnswer } from './http-post.ts';
 import { classifyProviderAnswer, type ProviderAnswer, type ProviderRefusal } from './provider-errors.ts';
 
 /** The node answered with a JSON-RPC error: the request itself is the problem (or the node's limit). */
@@ -102,6 +103,10 @@ class LaggingError extends RetryableError {}
 /** One call's answer inside a batch that was rate-limited on its own (the others answered). */
 const ITEM_LIMITED = Symbol('rate-limited item');
 
+function headerValue(value: string | string[] | undefined): string | null {
+  return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
 /** backoff of a rate limit that named no wait: doubling per refusal in a row, up to the cap */
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 8_000;
@@ -126,6 +131,7 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   let active = 0;
   let lastOk = true;
   let nextId = 1;
+  const poster = createJsonPoster();
 
   function order(): number[] {
     // the primary gets another chance once its rest is over; otherwise stay on the active one
@@ -147,41 +153,37 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   }
 
   async function post(index: number, body: string, timeout: number, method: string, isBatch: boolean): Promise<unknown> {
-    let response: Response;
+    let answer: HttpAnswer;
     try {
-      response = await fetch(urls[index]!, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(timeout),
-      });
+      answer = await poster.post(urls[index]!, body, timeout);
     } catch (error) {
       const name = (error as Error).name;
       throw new RetryableError(name === 'TimeoutError' ? `timed out after ${timeout} ms` : 'connection failed', {
         cause: error,
       });
     }
-    if (!response.ok) {
-      const text = await response.text().catch(() => '');
+    const { status, text } = answer;
+    if (status < 200 || status > 299) {
       // providers answer HTTP 4xx with a JSON-RPC body that says what the limit is
       const error = jsonRpcError(text);
       const refusal: ProviderRefusal = {
-        status: response.status,
+        status,
         code: error?.code,
         message: error?.message ?? text.slice(0, 500),
         data: error?.data,
-        retryAfter: response.headers.get('retry-after'),
+        retryAfter: headerValue(answer.headers['retry-after']),
         batch: isBatch,
         now: Date.now(),
       };
-      const answer = classifyProviderAnswer(refusal);
-      if (response.status < 500 || answer.kind === 'rate-limited') {
-        const known = refused(answer, method, error?.code ?? -32005, `${error?.message ?? ''} (HTTP ${response.status})`.trim());
+      const classified = classifyProviderAnswer(refusal);
+      if (status < 500 || classified.kind === 'rate-limited') {
+        const known = refused(classified, method, error?.code ?? -32005, `${error?.message ?? ''} (HTTP ${status})`.trim());
         if (known) throw known;
       }
-      throw new RetryableError(`HTTP ${response.status}`, { details: { status: response.status } });
+      // the address is not logged (it carries the API key): the user follows the redirect in the config
+      if (status >= 300 && status < 400) throw new RetryableError(`HTTP ${status}: the endpoint redirects elsewhere; configure the address it redirects to`, { details: { status } });
+      throw new RetryableError(`HTTP ${status}`, { details: { status } });
     }
-    const text = await response.text();
     try {
       return JSON.parse(text);
     } catch (error) {
