@@ -4,7 +4,10 @@
  * a body that stalls half-way, a redirect. Every call goes through the client, as the sync makes it.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,5 +109,35 @@ describe('RPC over node:http', () => {
     const before = connections;
     for (let i = 0; i < 20; i++) await rpc.request('eth_blockNumber', []);
     expect(connections).toBe(before);
+  });
+
+  it('an https endpoint is read over TLS, its certificate checked', async () => {
+    const fixture = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url), 'utf8');
+    const secure = https.createServer({ key: fixture('loopback.key'), cert: fixture('loopback.crt') }, (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(answer(Buffer.concat(chunks).toString('utf8')));
+      });
+    });
+    secure.listen(0, '127.0.0.1');
+    await once(secure, 'listening');
+    const secureUrl = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/v2/key`;
+    const rpc = () => createRpcClient({ chain: 'ethereum', urls: [secureUrl], logger: silentLogger, timeoutMs: 5_000 });
+    const defaults = tls.getCACertificates('default');
+    try {
+      // not trusted: refused (a connection failure, never read)
+      const refused = await rpc().request('eth_blockNumber', []).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(UnobservableError);
+      expect(((refused as Error).cause as Error).message).toBe('connection failed');
+      // trusted (the test's own authority added to the defaults): read
+      tls.setDefaultCACertificates([...defaults, fixture('loopback.crt')]);
+      await expect(rpc().request('eth_blockNumber', [])).resolves.toBe('0x2a');
+    } finally {
+      tls.setDefaultCACertificates(defaults);
+      secure.closeAllConnections();
+      await new Promise((resolve) => secure.close(resolve));
+    }
   });
 });
