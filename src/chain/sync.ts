@@ -473,7 +473,8 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     const list: SourceProgress[] = sources.map((source) => ({
       source: source.key,
       startBlock: Math.min(source.fromBlock - 1, target),
-      doneBlock: checkpoints!.get(source.key)!.blockNumber,
+      // a fromBlock still ahead of the head: done up to it (nothing to read yet)
+      doneBlock: Math.min(checkpoints!.get(source.key)!.blockNumber, target),
       targetBlock: target,
       following: following.has(source.key),
     }));
@@ -624,11 +625,13 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   /** the follower (if any) and the backfills, highest checkpoint first (closest to joining the tip) */
   function lanes(points: Map<string, Checkpoint>, head: ChainHeadState): { follower: Lane | undefined; backfills: Lane[] } {
     let cursor = followerCursor(points);
-    // a backfill that reached the follower's block joins it; with no follower, the first one at the head becomes it
+    // a backfill that reached the follower's block joins it; with no follower, the first one at the
+    // head becomes it. A source whose fromBlock is still ahead of the head waits (nothing to read
+    // yet): as the cursor it would leave the others short of it, never joining the tip
     for (const source of sources) {
       const at = points.get(source.key)!.blockNumber;
       if (following.has(source.key)) continue;
-      if (cursor === undefined ? at >= head.confirmed : at === cursor) {
+      if (cursor === undefined ? at === head.confirmed : at === cursor) {
         following.add(source.key);
         cursor = at;
       }
@@ -640,6 +643,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     for (const source of sources) {
       if (following.has(source.key)) continue;
       const at = points.get(source.key)!.blockNumber;
+      if (at > head.confirmed) continue; // waiting for the chain to reach it
       groups.set(at, [...(groups.get(at) ?? []), source]);
     }
     const backfills = [...groups]
@@ -826,8 +830,13 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     return true;
   }
 
+  /**
+   * Every source has read up to the confirmed head: the ones following the tip, and the ones whose
+   * fromBlock is still ahead (nothing to read yet). With no range left to read this always holds,
+   * so a catch-up never loops on a head it cannot finish.
+   */
   function allAtHead(points: Map<string, Checkpoint>, head: ChainHeadState): boolean {
-    return sources.every((s) => following.has(s.key) && points.get(s.key)!.blockNumber >= head.confirmed);
+    return sources.every((s) => points.get(s.key)!.blockNumber >= head.confirmed);
   }
 
   /** one range: the follower when it is behind, else the backfill closest to the tip */
@@ -914,7 +923,8 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     caughtUp(source?: string): boolean {
       if (!headState || !checkpoints) return false;
       const keys = source === undefined ? sources.map((s) => s.key) : [source];
-      return keys.every((key) => following.has(key) && (checkpoints!.get(key)?.blockNumber ?? -Infinity) >= headState!.confirmed);
+      // read up to the confirmed head (following the tip, or waiting for a fromBlock still ahead)
+      return keys.every((key) => (checkpoints!.get(key)?.blockNumber ?? -Infinity) >= headState!.confirmed);
     },
     progress: progressNow,
     rangeSize: (source?: string) => {

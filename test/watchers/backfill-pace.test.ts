@@ -70,4 +70,47 @@ describe('backfill pace', () => {
     expect(seconds).toBeLessThan(BLOCK_SECONDS);
     expect(provider.count('ok', 'eth_getLogs')).toBeGreaterThanOrEqual(HISTORY);
   });
+
+  it('a bridge whose fromBlock is still ahead waits: the other bridge on its chain is judged, passes keep their interval', { timeout: 60_000 }, async () => {
+    const head = Number(await chains.source.publicClient.getBlockNumber());
+    const config = configFor(chains.bridge, {
+      patch: (raw) => {
+        // a second bridge (configured before its contract's first block is mined) listed first
+        const later = structuredClone(raw.bridges[0]);
+        later.id = 'later';
+        later.name = 'Later bridge';
+        later.source.fromBlock = head + 10_000;
+        raw.bridges.unshift(later);
+        for (const chain of Object.values(raw.chains) as Array<{ pollIntervalMs: number }>) chain.pollIntervalMs = 500;
+      },
+    });
+    let passes = 0;
+    const judged = new Set<string>();
+    const wiring = wireChains({ config, store, logger: silentLogger });
+    const watch = createWatchService({
+      config,
+      store,
+      logger: silentLogger,
+      ...wiring,
+      onChainPass(view) {
+        if (view.name === 'ethereum') passes++;
+      },
+      onJudgement(judgement) {
+        judged.add(judgement.id);
+      },
+    });
+    watch.start();
+    try {
+      await until('the drill bridge judged', () => judged.has('drill'), 30_000, 20);
+      const view = watch.chains().find((c) => c.name === 'ethereum')!;
+      expect(view.caughtUp).toBe(true);
+      expect(view.lastError).toBeNull();
+      const counted = passes;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      // at most one pass per 500 ms (fewer while the head subscription answers): back-to-back passes would make hundreds
+      expect(passes - counted).toBeLessThanOrEqual(10);
+    } finally {
+      await watch.stop();
+    }
+  });
 });
