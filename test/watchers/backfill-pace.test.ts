@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wireChains } from '../../src/app/watch.ts';
+import type { Config } from '../../src/config/types.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { createStore, type Store } from '../../src/store/store.ts';
 import { createWatchService } from '../../src/watchers/service.ts';
@@ -36,6 +37,24 @@ afterAll(async () => {
   await chains?.stop();
 });
 
+/** the watch service over `config`, counting the ethereum chain's passes and the bridges judged */
+function countedWatch(config: Config) {
+  const counts = { passes: 0, judged: new Set<string>() };
+  const watch = createWatchService({
+    config,
+    store,
+    logger: silentLogger,
+    ...wireChains({ config, store, logger: silentLogger }),
+    onChainPass(view) {
+      if (view.name === 'ethereum') counts.passes++;
+    },
+    onJudgement(judgement) {
+      counts.judged.add(judgement.id);
+    },
+  });
+  return { watch, counts };
+}
+
 describe('backfill pace', () => {
   it('a backfill of several passes runs them back to back, not a block time apart', { timeout: 120_000 }, async () => {
     const config = configFor(chains.bridge, {
@@ -45,17 +64,7 @@ describe('backfill pace', () => {
         for (const chain of Object.values(raw.chains) as Array<{ pollIntervalMs: number }>) chain.pollIntervalMs = 600_000;
       },
     });
-    let passes = 0;
-    const wiring = wireChains({ config, store, logger: silentLogger });
-    const watch = createWatchService({
-      config,
-      store,
-      logger: silentLogger,
-      ...wiring,
-      onChainPass(view) {
-        if (view.name === 'ethereum') passes++;
-      },
-    });
+    const { watch, counts } = countedWatch(config);
     const started = Date.now();
     watch.start();
     try {
@@ -66,7 +75,7 @@ describe('backfill pace', () => {
     }
     const seconds = (Date.now() - started) / 1000;
     // several passes (each backfills for its budget, then reads the tip again), none held back
-    expect(passes).toBeGreaterThanOrEqual(2);
+    expect(counts.passes).toBeGreaterThanOrEqual(2);
     expect(seconds).toBeLessThan(BLOCK_SECONDS);
     expect(provider.count('ok', 'eth_getLogs')).toBeGreaterThanOrEqual(HISTORY);
   });
@@ -84,31 +93,17 @@ describe('backfill pace', () => {
         for (const chain of Object.values(raw.chains) as Array<{ pollIntervalMs: number }>) chain.pollIntervalMs = 500;
       },
     });
-    let passes = 0;
-    const judged = new Set<string>();
-    const wiring = wireChains({ config, store, logger: silentLogger });
-    const watch = createWatchService({
-      config,
-      store,
-      logger: silentLogger,
-      ...wiring,
-      onChainPass(view) {
-        if (view.name === 'ethereum') passes++;
-      },
-      onJudgement(judgement) {
-        judged.add(judgement.id);
-      },
-    });
+    const { watch, counts } = countedWatch(config);
     watch.start();
     try {
-      await until('the drill bridge judged', () => judged.has('drill'), 30_000, 20);
+      await until('the drill bridge judged', () => counts.judged.has('drill'), 30_000, 20);
       const view = watch.chains().find((c) => c.name === 'ethereum')!;
       expect(view.caughtUp).toBe(true);
       expect(view.lastError).toBeNull();
-      const counted = passes;
+      const counted = counts.passes;
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       // at most one pass per 500 ms (fewer while the head subscription answers): back-to-back passes would make hundreds
-      expect(passes - counted).toBeLessThanOrEqual(10);
+      expect(counts.passes - counted).toBeLessThanOrEqual(10);
     } finally {
       await watch.stop();
     }
