@@ -99,6 +99,17 @@ describe('RPC over node:http', () => {
     expect(said).not.toContain('secret-api-key');
   });
 
+  it('credentials in the URL (a self-hosted node behind basic auth) are sent as Authorization', async () => {
+    handler = (request, body, response) => {
+      const ok = request.headers.authorization === `Basic ${Buffer.from('ops:s3cr:et').toString('base64')}`;
+      response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      response.end(ok ? answer(body) : '{"error":"unauthorized"}');
+    };
+    const withAuth = url.replace('http://', 'http://ops:s3cr%3Aet@');
+    const rpc = createRpcClient({ chain: 'ethereum', urls: [withAuth], logger: silentLogger, timeoutMs: 5_000 });
+    await expect(rpc.request('eth_blockNumber', [])).resolves.toBe('0x2a');
+  });
+
   it('calls in a row share one kept-alive connection', async () => {
     handler = (_request, body, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
