@@ -20,9 +20,7 @@ export interface HttpAnswer {
 }
 
 /** No answer in time (the whole exchange, body included). */
-export class HttpTimeoutError extends Error {
-  override name = 'TimeoutError';
-}
+export class HttpTimeoutError extends Error {}
 
 export interface JsonPoster {
   post(url: string, body: string, timeoutMs: number): Promise<HttpAnswer>;

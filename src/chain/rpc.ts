@@ -9,7 +9,7 @@
  */
 import { FirebreakError, RetryableError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { createJsonPoster, type HttpAnswer } from './http-post.ts';
+import { createJsonPoster, type HttpAnswer, HttpTimeoutError } from './http-post.ts';
 import { classifyProviderAnswer, type ProviderAnswer, type ProviderRefusal } from './provider-errors.ts';
 
 /** The node answered with a JSON-RPC error: the request itself is the problem (or the node's limit). */
@@ -103,10 +103,6 @@ class LaggingError extends RetryableError {}
 /** One call's answer inside a batch that was rate-limited on its own (the others answered). */
 const ITEM_LIMITED = Symbol('rate-limited item');
 
-function headerValue(value: string | string[] | undefined): string | null {
-  return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value;
-}
-
 /** backoff of a rate limit that named no wait: doubling per refusal in a row, up to the cap */
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 8_000;
@@ -157,8 +153,7 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     try {
       answer = await poster.post(urls[index]!, body, timeout);
     } catch (error) {
-      const name = (error as Error).name;
-      throw new RetryableError(name === 'TimeoutError' ? `timed out after ${timeout} ms` : 'connection failed', {
+      throw new RetryableError(error instanceof HttpTimeoutError ? `timed out after ${timeout} ms` : 'connection failed', {
         cause: error,
       });
     }
@@ -171,7 +166,8 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
         code: error?.code,
         message: error?.message ?? text.slice(0, 500),
         data: error?.data,
-        retryAfter: headerValue(answer.headers['retry-after']),
+        // node keeps the first Retry-After of an answer (duplicates of it are discarded)
+        retryAfter: answer.headers['retry-after'] ?? null,
         batch: isBatch,
         now: Date.now(),
       };
