@@ -837,12 +837,16 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   }
 
   /**
-   * Every source has read up to the confirmed head: the ones following the tip, and the ones whose
-   * fromBlock is still ahead (nothing to read yet). With no range left to read this always holds,
-   * so a catch-up never loops on a head it cannot finish.
+   * The source has read up to the confirmed head: it follows the tip, or its fromBlock is still
+   * ahead (nothing to read yet). An unknown source has not.
    */
+  function atHead(points: Map<string, Checkpoint>, head: ChainHeadState, key: string): boolean {
+    return (points.get(key)?.blockNumber ?? -Infinity) >= head.confirmed;
+  }
+
+  /** Every source is at the head. With no range left to read this always holds, so a catch-up never loops on a head it cannot finish. */
   function allAtHead(points: Map<string, Checkpoint>, head: ChainHeadState): boolean {
-    return sources.every((s) => points.get(s.key)!.blockNumber >= head.confirmed);
+    return sources.every((s) => atHead(points, head, s.key));
   }
 
   /** one range: the follower when it is behind, else the backfill closest to the tip */
@@ -928,9 +932,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     head: () => headState,
     caughtUp(source?: string): boolean {
       if (!headState || !checkpoints) return false;
-      const keys = source === undefined ? sources.map((s) => s.key) : [source];
-      // read up to the confirmed head (following the tip, or waiting for a fromBlock still ahead)
-      return keys.every((key) => (checkpoints!.get(key)?.blockNumber ?? -Infinity) >= headState!.confirmed);
+      return source === undefined ? allAtHead(checkpoints, headState) : atHead(checkpoints, headState, source);
     },
     progress: progressNow,
     rangeSize: (source?: string) => {
