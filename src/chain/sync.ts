@@ -220,6 +220,8 @@ interface Lane {
 interface Sizing {
   range: number;
   largestAccepted: number;
+  /** light answers in a row (under an eighth of the target): only after two does a range grow 8× */
+  light: number;
 }
 
 type RangeRead = [BlockHeader[], RawLog[] | RangeTooLargeError];
@@ -241,8 +243,9 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
   // ingest benchmark's traffic: less than half at 2–3k logs than at 10k) while prefetching keeps it
   // busy; the extra calls are few (a backfill of 10M logs makes 4,000)
   const targetLogs = options.targetLogs ?? DEFAULT_TARGET_LOGS;
-  // small at first: a dense history answers quickly, a sparse one grows 8× per range
-  const initialRange = Math.min(options.initialRange ?? 16, maxRange);
+  // small at first: nothing is known of the density yet (a blind 16 blocks of a dense history is a
+  // 16k-log answer); a sparse history grows 2×, then 8× per range (see `accepted`)
+  const initialRange = Math.min(options.initialRange ?? 2, maxRange);
   /** below the smallest range the provider refused for its block count (chain-wide) */
   let ceiling = maxRange;
   /** ranges accepted at the ceiling since it moved or was last probed: a probe is due at CEILING_PROBE_AFTER */
@@ -281,7 +284,7 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
 
   function sizing(key: string): Sizing {
     let found = sizings.get(key);
-    if (!found) sizings.set(key, (found = { range: initialRange, largestAccepted: 0 }));
+    if (!found) sizings.set(key, (found = { range: initialRange, largestAccepted: 0, light: 0 }));
     return found;
   }
 
@@ -695,11 +698,16 @@ export function createChainSync(options: ChainSyncOptions): ChainSync {
     if (blocks > ceiling) moveCeiling(blocks);
     else if (blocks === ceiling && ceiling < maxRange) atCeiling++;
     size.largestAccepted = Math.max(size.largestAccepted, blocks);
+    // one light answer says little (a deploy block with one log, the busy stretch beginning right
+    // after it): 2×; two in a row are a quiet stretch: 8×. Growing 8× at once from a 2-block answer
+    // with one log ran into 16 blocks of dense history
+    size.light = logs * 8 < targetLogs ? size.light + 1 : 0;
+    const factor = size.light >= 2 ? 8 : 2;
     // below a refused size, grow halfway to it (the provider's limit is found in a few steps)
     const grown =
       ceiling < maxRange
-        ? Math.min(size.range * 8, Math.max(size.largestAccepted, Math.floor((size.largestAccepted + ceiling + 1) / 2)))
-        : Math.min(maxRange, size.range * 8);
+        ? Math.min(size.range * factor, Math.max(size.largestAccepted, Math.floor((size.largestAccepted + ceiling + 1) / 2)))
+        : Math.min(maxRange, size.range * factor);
     if (logs > 0) size.range = Math.max(1, Math.min(grown, Math.floor((blocks * targetLogs) / logs)));
     else if (blocks >= size.range) size.range = grown;
   }

@@ -2,7 +2,8 @@
  * Backfill ranges aim at 2,500 logs per answer, a quarter of the usual 10,000-result cap: when a
  * dense history gets three times denser, the range sized on the stretch before still fits under
  * the cap, so no answer is refused for its results (aiming at the cap itself, every step up in
- * density cost a refused round trip). Through the hosted-provider stand-in with Infura's result cap
+ * density cost a refused round trip). Nor is the first: ranges start at 2 blocks and grow 2× after
+ * one light answer (8× only after two), where a blind 16 blocks of this history would be refused. Through the hosted-provider stand-in with Infura's result cap
  * in front of a real anvil carrying drill-bridge deposit batches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,9 +53,9 @@ describe('range sizing toward 2,500 logs', () => {
     };
     const sync = localChainSync({ url: provider.url, store, sources: [source], reorgWindow: 4 });
     await sync.catchUp();
-    // after the first answer (the first range is sized blind: 16 blocks, which a chain this dense refuses)
-    const logCalls = provider.calls.filter((c) => c.method === 'eth_getLogs');
-    const sized = logCalls.slice(logCalls.findIndex((c) => c.outcome === 'ok'));
+    // from the first answer on (ranges start at 2 blocks and grow 2× after one light answer: a blind
+    // 16 blocks of this history would be 16,000 logs, refused)
+    const sized = provider.calls.filter((c) => c.method === 'eth_getLogs');
     expect(sized.filter((c) => c.outcome === 'range')).toEqual([]);
     expect(read).toHaveLength(deposits);
     expect(new Set(read).size).toBe(deposits);
