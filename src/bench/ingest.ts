@@ -6,6 +6,10 @@
  * reference size is the one with the best median over the rounds: taking the single fastest of
  * every size and round would set the best of ~20 noisy runs against the best of 3 (on a shared
  * machine that alone is worth some 10 %); `rawPeakLogsPerSec` still reports that fastest run.
+ * Every timed run starts from a collected heap: the run before it may have been the 100k-log
+ * answers of the largest range size (the scan always came right after them), and collecting their
+ * garbage fell on whichever run came next (in one process, the 2-block reference run right after
+ * them took 7–10 % longer than the next one; not visible in every run).
  */
 import { formatIssue } from '../core/errors.ts';
 import { FirebreakError } from '../core/errors.ts';
@@ -20,6 +24,7 @@ import { drillConfig, type DrillBridge } from '../drill/bridge.ts';
 import { createStore } from '../store/store.ts';
 import { countTransfers } from '../store/transfers.ts';
 import type { EmittedTraffic } from './emit.ts';
+import { collectGarbage } from './heap.ts';
 import { median } from './stats.ts';
 
 export interface RawRun {
@@ -103,6 +108,7 @@ async function rawPass(
 /** Bare eth_getLogs over both chains at once, blocks 0 to `heads` (the ranges scan reads), one range size. */
 export async function measureRaw(config: Config, bridge: DrillBridge, heads: { source: number; destination: number }, rangeBlocks: number): Promise<RawRun> {
   const [b] = config.bridges;
+  collectGarbage();
   const started = performance.now();
   const counts = await Promise.all([
     rawPass(bridge.source.anvil.url, { address: b!.source.address.toLowerCase(), topic0: b!.source.selector }, 0, heads.source, rangeBlocks),
@@ -123,6 +129,7 @@ export async function measureRaw(config: Config, bridge: DrillBridge, heads: { s
 async function timedScan(config: Config, logger: Logger, traffic: EmittedTraffic): Promise<{ seconds: number; rowsStored: number }> {
   const store = await createStore(config.storage, logger);
   try {
+    collectGarbage();
     const started = performance.now();
     const result = await runScan({ config, logger, store });
     const seconds = Math.round(performance.now() - started) / 1000;

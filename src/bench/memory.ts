@@ -7,21 +7,20 @@
  * million events on anvil would measure anvil, not us.
  *
  * Much of the growth is fixed, not per transfer: writing rows grows V8's young generation to its
- * working size (128 MB here; in the peak, see gc below) and glibc's arenas, levelling off after a
+ * working size (128 MB here; in the peak, see collectGarbage in heap.ts) and glibc's arenas, levelling off after a
  * few hundred thousand rows. `marginalBytesPerPending` is the growth over the second half of the
  * transfers alone: what one more pending transfer costs once those are paid.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Logger } from '../core/log.ts';
 import type { Config } from '../config/types.ts';
 import { DRILL_TOKENS } from '../drill/bridge.ts';
 import { createStore } from '../store/store.ts';
 import { type DepositRow, insertDeposits } from '../store/transfers.ts';
 import { judgeBridge } from '../watchers/bridge.ts';
+import { collectGarbage as gc } from './heap.ts';
 
 export interface MemoryResult {
   pending: number;
@@ -37,20 +36,6 @@ export interface MemoryResult {
   peakRssMb: number;
   judgeMs: number;
   store: string;
-}
-
-/**
- * A full, memory-reducing collection: it also shrinks V8's young generation back, which ordinary
- * collections do only now and then, so the steady figures do not depend on GC heuristics. The
- * young generation's working size (up to 128 MB here) shows in the peak instead.
- */
-function gc(): void {
-  try {
-    setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as (options: object) => void)({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-  } catch {
-    // no gc available: the figures include some garbage, which only makes them pessimistic
-  }
 }
 
 /**
