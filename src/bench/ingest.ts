@@ -171,7 +171,7 @@ export async function benchIngest(options: {
   const warmup = await timedScan(config, logger, traffic);
 
   // the machine is shared: alternate reference and ours, and keep each one's best round
-  const rounds = Math.max(1, options.rounds ?? 3);
+  const rounds = Math.max(1, options.rounds ?? 5);
   const runsBySize = new Map<number, RawRun[]>();
   const runs: number[] = [];
   let rowsStored = 0;
